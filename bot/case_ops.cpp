@@ -1,0 +1,530 @@
+#include "bot/case_ops.hpp"
+
+#include "bot/describe.hpp"
+#include "bot/sla.hpp"
+
+#include <fmt/format.h>
+
+namespace bot {
+namespace {
+using std::chrono::seconds;
+
+std::string_view clock_name(sla_kind k)
+{
+    return k == sla_kind::initial_response ? "initial response" : "status update";
+}
+
+sla_clock& clock_of(case_record& c, sla_kind k)
+{
+    return k == sla_kind::initial_response ? c.initial : c.status;
+}
+
+// Collects one change to a case; finish() derives deadlines and fires whatever the
+// change made due at once (a severity raised past a missed target, say).
+class draft {
+public:
+    draft(const case_record& c, const domain_context& ctx) : ctx_(ctx) { change_.after = c; change_.expected_version = c.version; }
+
+    case_record& c() { return change_.after; }
+    const program& rules() const { return ctx_.rules; }
+    wall_time now() const { return ctx_.now; }
+    const calendar& cal() { return ctx_.rules.calendar_for(c().level); }
+
+    void event(std::string_view actor_id, std::string what, std::string detail = {})
+    {
+        change_.events.push_back({c().id, ctx_.now, std::string{actor_id}, std::move(what), std::move(detail)});
+    }
+
+    void notify(audience to, std::string kind, std::string text, bool mention_owner = false)
+    {
+        change_.notices.push_back({to, std::move(kind), std::move(text), mention_owner});
+    }
+
+    // The first response stops the initial clock and starts the status clock.
+    void respond(const actor& who)
+    {
+        if (c().responded_at)
+            return;
+        c().responded_at = ctx_.now;
+        if (c().state == case_state::open)
+            c().state = case_state::responded;
+        c().status = sla_clock{};
+        c().status.anchor = ctx_.now;
+        c().paused_business = seconds{0};
+        bool const late = c().initial.due && *c().initial.due < ctx_.now;
+        event(who.id, "responded", late ? "initial response, late" : "initial response");
+    }
+
+    // A status update: the status clock starts again from now.
+    void restart_status_clock()
+    {
+        c().status = sla_clock{};
+        c().status.anchor = ctx_.now;
+        c().paused_business = seconds{0};
+        if (c().state == case_state::waiting)
+            c().paused_at = ctx_.now;
+    }
+
+    void resume_from_waiting()
+    {
+        if (c().state != case_state::waiting)
+            return;
+        if (c().paused_at)
+            c().paused_business += cal().between(*c().paused_at, ctx_.now);
+        c().paused_at.reset();
+        c().state = case_state::responded;
+    }
+
+    void fire_alarms();
+
+    outcome finish()
+    {
+        refresh_deadlines(c(), ctx_.rules);
+        fire_alarms();
+        c().version = change_.expected_version + 1;
+        return std::move(change_);
+    }
+
+    bool fired_anything() const { return !change_.events.empty(); }
+
+private:
+    void fire(const alarm& a);
+
+    const domain_context& ctx_;
+    case_change change_;
+};
+
+std::string who_has_it(const case_record& c)
+{
+    return c.assignee.empty() ? "unclaimed" : "assigned to " + c.assignee_name;
+}
+
+void draft::fire(const alarm& a)
+{
+    auto& clk = clock_of(c(), a.clock);
+    auto const what = clock_name(a.clock);
+    auto const tag = case_tag(c().id);
+    auto const due = *clk.due;
+    switch (a.kind) {
+    case alarm_kind::reminder: {
+        clk.reminded = true;
+        if (due <= ctx_.now)
+            break;  // the breach fires in this same pass; a reminder after the fact helps nobody
+        auto const text = fmt::format("Reminder: {} ({}) needs its {} by {}, {} of support time from now. {}",
+                                      tag, to_string(c().level), what, cal().local_text(due),
+                                      format_duration(cal().between(ctx_.now, due)), c().title);
+        event(bot_actor, "reminder", fmt::format("{} due {}", what, cal().local_text(due)));
+        notify(audience::case_thread, "reminder", text, true);
+        notify(audience::agents, "reminder", text, true);
+        break;
+    }
+    case alarm_kind::breach: {
+        clk.breached = true;
+        auto const window = window_of(c(), a.clock, rules());
+        event(bot_actor, "breach", fmt::format("{} target of {} missed; it was due {}", what,
+                                               format_duration(window), cal().local_text(due)));
+        notify(audience::leads, "breach",
+               fmt::format("Breach: {} ({}, {}) missed its {} target of {}, due {}; now {} late, {}. {}", tag,
+                           to_string(c().level), c().customer, what, format_duration(window), cal().local_text(due),
+                           format_duration(cal().between(due, ctx_.now)), who_has_it(c()), c().title));
+        break;
+    }
+    case alarm_kind::ping: {
+        // After downtime, several steps may have passed: record them all, ping once.
+        auto const& ladder_cal = cal();
+        do
+            ++clk.pings;
+        while (ladder_cal.add(due, rules().ping_offset(c().level, clk.pings + 1)) <= ctx_.now);
+        auto const late = format_duration(ladder_cal.between(due, ctx_.now));
+        event(bot_actor, "ping", fmt::format("{} still missing, {} late (ping {})", what, late, clk.pings));
+        notify(audience::leads, "ping",
+               fmt::format("Still breached: {} ({}, {}) has had no {} for {} past its deadline of {}; {}. {}", tag,
+                           to_string(c().level), c().customer, what, late, cal().local_text(due), who_has_it(c()),
+                           c().title));
+        break;
+    }
+    case alarm_kind::escalate: {
+        clk.escalated = true;
+        auto const late = format_duration(cal().between(due, ctx_.now));
+        event(bot_actor, "escalated", fmt::format("{} {} late: escalated further", what, late));
+        notify(audience::escalation, "escalation",
+               fmt::format("Escalation: {} ({}, {}) is {} late on its {} (due {}); {}. {}", tag, to_string(c().level),
+                           c().customer, late, what, cal().local_text(due), who_has_it(c()), c().title));
+        break;
+    }
+    }
+}
+
+void draft::fire_alarms()
+{
+    // Each alarm sets a flag, so this ends; the bound guards against a broken program.
+    for (int guard = 0; guard < 64; ++guard) {
+        std::optional<alarm> first;
+        for (auto k : {sla_kind::initial_response, sla_kind::status_update})
+            if (auto a = next_alarm(c(), k, rules()); a && a->at <= ctx_.now && (!first || a->at < first->at))
+                first = a;
+        if (!first)
+            return;
+        fire(*first);
+        refresh_deadlines(c(), rules());
+    }
+}
+
+rejection finished_case(const case_record& c)
+{
+    return {fmt::format("{} is {}; reopen it first.", case_tag(c.id), to_string(c.state))};
+}
+
+std::string card_text(const case_record& c, const domain_context& ctx)
+{
+    auto const& cal = ctx.rules.calendar_for(c.level);
+    std::string text = fmt::format("Case {} opened: {}\nSeverity: {} · Category: {}", case_tag(c.id), c.title,
+                                   to_string(c.level), to_string(c.kind));
+    if (!is_covered(c.kind))
+        return text + "\n" + coverage_text(c.kind, ctx.vendor) + " It is recorded without SLA clocks.";
+    text += fmt::format("\nInitial response due: {} ({} of support time)", cal.local_text(*c.initial.due),
+                        span_text(ctx.rules.policy(c.level).initial_response));
+    if (auto note = closed_note(cal, ctx.now); !note.empty())
+        text += "\n" + note;
+    return text;
+}
+}  // namespace
+
+outcome open_case(const new_case_request& req, const actor& who, const domain_context& ctx)
+{
+    case_record fresh;
+    fresh.id = req.id;
+    fresh.customer = req.customer;
+    fresh.origin = req.origin;
+    fresh.title = req.title;
+    fresh.description = req.description;
+    fresh.kind = req.kind;
+    fresh.level = req.level;
+    fresh.opened_by = who.id;
+    fresh.created_at = ctx.now;
+    draft d{fresh, ctx};
+    auto& c = d.c();
+    d.event(who.id, "opened",
+            fmt::format("{} {}: {}", to_string(req.level), to_string(req.kind), req.title));
+    if (c.level == severity::critical && !may_be_critical(c.kind)) {
+        c.level = severity::normal;
+        d.event(bot_actor, "severity", "critical → normal: only a software error can be Critical");
+    }
+    if (!is_covered(c.kind)) {
+        c.state = case_state::declined;
+        d.event(bot_actor, "declined", coverage_text(c.kind, ctx.vendor));
+    } else {
+        c.initial.anchor = ctx.now;
+        refresh_deadlines(c, ctx.rules);
+    }
+    d.notify(audience::case_thread, "case_card", card_text(c, ctx));
+    if (is_covered(c.kind))
+        d.notify(audience::agents, "new_case",
+                 fmt::format("New {} case {} from {}: {} (initial response due {})", to_string(c.level), case_tag(c.id),
+                             c.customer, c.title, d.cal().local_text(*c.initial.due)),
+                 true);
+    return d.finish();
+}
+
+outcome claim(const case_record& c, const actor& agent, const domain_context& ctx)
+{
+    if (is_finished(c.state))
+        return finished_case(c);
+    if (c.assignee == agent.id)
+        return rejection{fmt::format("You already have {}.", case_tag(c.id))};
+    draft d{c, ctx};
+    auto const previous = c.assignee_name;
+    d.c().assignee = agent.id;
+    d.c().assignee_name = agent.name;
+    d.event(agent.id, "claimed", previous.empty() ? "" : "taken over from " + previous);
+    d.respond(agent);
+    d.notify(audience::case_thread, "claimed", fmt::format("{} claimed {} and is working on it.", agent.name,
+                                                           case_tag(c.id)));
+    return d.finish();
+}
+
+outcome acknowledge(const case_record& c, const actor& agent, const std::string& text, const domain_context& ctx)
+{
+    if (is_finished(c.state))
+        return finished_case(c);
+    draft d{c, ctx};
+    d.event(agent.id, "acknowledged", text);
+    d.respond(agent);
+    d.notify(audience::case_thread, "acknowledged",
+             fmt::format("{} acknowledged {}.{}", agent.name, case_tag(c.id), text.empty() ? "" : " " + text));
+    return d.finish();
+}
+
+outcome request_info(const case_record& c, const actor& agent, const std::string& question,
+                     const domain_context& ctx)
+{
+    if (is_finished(c.state))
+        return finished_case(c);
+    if (question.empty())
+        return rejection{"Say what you need from the customer."};
+    draft d{c, ctx};
+    d.event(agent.id, "info_requested", question);
+    d.respond(agent);
+    if (d.c().state != case_state::waiting) {
+        d.c().state = case_state::waiting;
+        d.c().paused_at = ctx.now;
+    }
+    d.notify(audience::case_thread, "info_requested",
+             fmt::format("{} needs more information on {}: {}\nThe status clock is paused until you reply.",
+                         agent.name, case_tag(c.id), question));
+    return d.finish();
+}
+
+outcome post_update(const case_record& c, const actor& agent, const std::string& text, const domain_context& ctx)
+{
+    if (is_finished(c.state))
+        return finished_case(c);
+    if (text.empty())
+        return rejection{"An update needs its text."};
+    draft d{c, ctx};
+    bool const first = !c.responded_at;
+    d.event(agent.id, "update", text);
+    d.respond(agent);
+    if (!first)
+        d.restart_status_clock();
+    d.notify(audience::case_thread, "update", fmt::format("Update on {} from {}: {}", case_tag(c.id), agent.name, text));
+    return d.finish();
+}
+
+outcome reply(const case_record& c, const actor& who, const std::string& text, const domain_context& ctx)
+{
+    if (who.is_staff())
+        return post_update(c, who, text, ctx);
+    if (c.state == case_state::closed || c.state == case_state::declined)
+        return finished_case(c);
+    draft d{c, ctx};
+    d.event(who.id, "customer_reply", text);
+    bool const was_waiting = c.state == case_state::waiting;
+    d.resume_from_waiting();
+    if (was_waiting)
+        d.notify(audience::case_thread, "resumed",
+                 fmt::format("Thanks, {}: {} is back with the team and its status clock runs again.", who.name,
+                             case_tag(c.id)),
+                 true);
+    return d.finish();
+}
+
+outcome change_severity(const case_record& c, const actor& who, severity level, const std::string& reason,
+                        const domain_context& ctx)
+{
+    if (is_finished(c.state))
+        return finished_case(c);
+    if (!is_covered(c.kind))
+        return rejection{fmt::format("{} is not covered by the Support Program, so it has no severity clock.",
+                                     case_tag(c.id))};
+    if (reason.empty())
+        return rejection{"A severity change needs a reason."};
+    if (level == c.level)
+        return rejection{fmt::format("{} is already {}.", case_tag(c.id), to_string(level))};
+    if (level == severity::critical && !may_be_critical(c.kind))
+        return rejection{fmt::format("Only a software error can be Critical; {} is a {}.", case_tag(c.id),
+                                     to_string(c.kind))};
+
+    draft d{c, ctx};
+    if (!who.is_staff() && level == severity::critical) {
+        d.c().pending_request = severity_request{level, who.id, reason, ctx.now};
+        d.event(who.id, "severity_requested", fmt::format("{} → critical: {}", to_string(c.level), reason));
+        d.notify(audience::leads, "severity_request",
+                 fmt::format("{} asks for {} ({}) to become Critical: {}. A lead decides with `approve {}` or "
+                             "`decline {} <reason>`.",
+                             who.name, case_tag(c.id), c.customer, reason, c.id, c.id));
+        d.notify(audience::case_thread, "severity_request",
+                 fmt::format("Your request for {} to become Critical is with the leads.", case_tag(c.id)));
+        return d.finish();
+    }
+
+    auto& n = d.c();
+    n.level = level;
+    n.pending_request.reset();
+    // New targets from the original anchors; their reminders and breaches may fire again.
+    auto& restarted = c.state == case_state::open ? n.initial : n.status;
+    auto const anchor = restarted.anchor;
+    restarted = sla_clock{};
+    restarted.anchor = anchor;
+    d.event(who.id, "severity", fmt::format("{} → {}: {}", to_string(c.level), to_string(level), reason));
+    refresh_deadlines(n, ctx.rules);
+    std::string deadline;
+    if (c.state == case_state::open && n.initial.due)
+        deadline = " Initial response due " + d.cal().local_text(*n.initial.due) + ".";
+    else if (n.status.due)
+        deadline = " Next status update due " + d.cal().local_text(*n.status.due) + ".";
+    d.notify(audience::case_thread, "severity",
+             fmt::format("{} is now {} ({}): {}.{}", case_tag(c.id), to_string(level), who.name, reason, deadline));
+    return d.finish();
+}
+
+outcome decide_request(const case_record& c, const actor& lead, bool approve, const std::string& reason,
+                       const domain_context& ctx)
+{
+    if (!c.pending_request)
+        return rejection{fmt::format("{} has no severity request waiting for a decision.", case_tag(c.id))};
+    if (approve) {
+        auto const req = *c.pending_request;
+        return change_severity(c, lead, req.level, "approved request: " + req.reason, ctx);
+    }
+    if (reason.empty())
+        return rejection{"Declining needs a reason for the customer."};
+    draft d{c, ctx};
+    d.c().pending_request.reset();
+    d.event(lead.id, "severity_declined", reason);
+    d.notify(audience::case_thread, "severity_declined",
+             fmt::format("The request for {} to become Critical was declined by {}: {}", case_tag(c.id), lead.name,
+                         reason));
+    return d.finish();
+}
+
+outcome change_category(const case_record& c, const actor& agent, category kind, const domain_context& ctx)
+{
+    if (c.kind == kind)
+        return rejection{fmt::format("{} is already {}.", case_tag(c.id), to_string(kind))};
+    if (c.state == case_state::closed || c.state == case_state::resolved)
+        return finished_case(c);
+    draft d{c, ctx};
+    auto& n = d.c();
+    n.kind = kind;
+    d.event(agent.id, "category", fmt::format("{} → {}", to_string(c.kind), to_string(kind)));
+    if (n.level == severity::critical && !may_be_critical(kind)) {
+        n.level = severity::normal;
+        n.pending_request.reset();
+        d.event(bot_actor, "severity", "critical → normal: only a software error can be Critical");
+    }
+    if (!is_covered(kind)) {
+        n.state = case_state::declined;
+        n.paused_at.reset();
+        d.notify(audience::case_thread, "declined",
+                 fmt::format("{} is now {}. {}", case_tag(c.id), to_string(kind), coverage_text(kind, ctx.vendor)));
+    } else if (c.state == case_state::declined) {
+        // Entering the program starts the clock now, not at creation.
+        n.state = n.responded_at ? case_state::responded : case_state::open;
+        n.initial = sla_clock{};
+        n.initial.anchor = ctx.now;
+        if (n.responded_at) {
+            n.status = sla_clock{};
+            n.status.anchor = ctx.now;
+            n.paused_business = seconds{0};
+        }
+        refresh_deadlines(n, ctx.rules);
+        d.notify(audience::case_thread, "category",
+                 fmt::format("{} is now {} and covered by the Support Program.{}", case_tag(c.id), to_string(kind),
+                             n.initial.due && n.state == case_state::open
+                                 ? " Initial response due " + d.cal().local_text(*n.initial.due) + "."
+                                 : ""));
+    } else {
+        d.notify(audience::case_thread, "category",
+                 fmt::format("{} is now {} (was {}).", case_tag(c.id), to_string(kind), to_string(c.kind)));
+    }
+    return d.finish();
+}
+
+outcome assign(const case_record& c, const actor& lead, const actor& assignee, const domain_context& ctx)
+{
+    if (is_finished(c.state))
+        return finished_case(c);
+    if (!assignee.is_staff())
+        return rejection{fmt::format("{} is not on the support team.", assignee.name)};
+    if (c.assignee == assignee.id)
+        return rejection{fmt::format("{} already has {}.", assignee.name, case_tag(c.id))};
+    draft d{c, ctx};
+    d.c().assignee = assignee.id;
+    d.c().assignee_name = assignee.name;
+    d.event(lead.id, "assigned", assignee.name);
+    d.notify(audience::case_thread, "assigned",
+             fmt::format("{} assigned {} to {}.", lead.name, case_tag(c.id), assignee.name), true);
+    return d.finish();
+}
+
+outcome escalate(const case_record& c, const actor& who, const std::string& reason, const domain_context& ctx)
+{
+    if (is_finished(c.state))
+        return finished_case(c);
+    if (reason.empty())
+        return rejection{"Say why you escalate."};
+    draft d{c, ctx};
+    d.event(who.id, "escalated", reason);
+    d.notify(audience::leads, "escalation",
+             fmt::format("{} escalated {} ({}, {}, {}): {}. {}", who.name, case_tag(c.id), to_string(c.level),
+                         c.customer, who_has_it(c), reason, c.title));
+    d.notify(audience::case_thread, "escalated",
+             fmt::format("{} escalated {} to the support leads: {}", who.name, case_tag(c.id), reason));
+    return d.finish();
+}
+
+outcome resolve(const case_record& c, const actor& agent, const std::string& note, const domain_context& ctx)
+{
+    if (is_finished(c.state))
+        return rejection{fmt::format("{} is already {}.", case_tag(c.id), to_string(c.state))};
+    draft d{c, ctx};
+    d.respond(agent);
+    auto& n = d.c();
+    n.state = case_state::resolved;
+    n.resolved_at = ctx.now;
+    n.paused_at.reset();
+    n.pending_request.reset();
+    d.event(agent.id, "resolved", note);
+    d.notify(audience::case_thread, "resolved",
+             fmt::format("{} resolved {}{} Reply `close {}` to confirm, or `reopen {} <reason>` if it is not fixed.",
+                         agent.name, case_tag(c.id), note.empty() ? "." : ": " + note, c.id, c.id));
+    return d.finish();
+}
+
+outcome close(const case_record& c, const actor& who, const domain_context& ctx)
+{
+    if (c.state == case_state::closed)
+        return rejection{fmt::format("{} is already closed.", case_tag(c.id))};
+    if (!who.is_staff() && c.state != case_state::resolved)
+        return rejection{fmt::format("{} is {}; you can close it once the team has resolved it.", case_tag(c.id),
+                                     to_string(c.state))};
+    draft d{c, ctx};
+    auto& n = d.c();
+    n.state = case_state::closed;
+    n.closed_at = ctx.now;
+    n.paused_at.reset();
+    n.pending_request.reset();
+    d.event(who.id, "closed", who.is_staff() ? "" : "confirmed by the customer");
+    d.notify(audience::case_thread, "closed", fmt::format("{} closed {}.", who.name, case_tag(c.id)));
+    return d.finish();
+}
+
+outcome reopen(const case_record& c, const actor& who, const std::string& reason, const domain_context& ctx)
+{
+    if (c.state == case_state::declined)
+        return rejection{fmt::format("{} is not covered by the Support Program; an agent can reclassify it.",
+                                     case_tag(c.id))};
+    if (c.state != case_state::resolved && c.state != case_state::closed)
+        return rejection{fmt::format("{} is {}, not resolved or closed.", case_tag(c.id), to_string(c.state))};
+    draft d{c, ctx};
+    auto& n = d.c();
+    n.resolved_at.reset();
+    n.closed_at.reset();
+    if (n.responded_at) {
+        // The team already responded once: what is owed now is the next status update.
+        n.state = case_state::responded;
+        n.status = sla_clock{};
+        n.status.anchor = ctx.now;
+        n.paused_business = seconds{0};
+    } else {
+        n.state = case_state::open;
+        n.initial = sla_clock{};
+        n.initial.anchor = ctx.now;
+    }
+    d.event(who.id, "reopened", reason);
+    d.notify(audience::case_thread, "reopened",
+             fmt::format("{} reopened {}{}", who.name, case_tag(c.id), reason.empty() ? "." : ": " + reason), true);
+    return d.finish();
+}
+
+std::optional<case_change> fire_due(const case_record& c, const domain_context& ctx)
+{
+    if (!c.next_alarm_at || *c.next_alarm_at > ctx.now)
+        return std::nullopt;
+    draft d{c, ctx};
+    auto out = d.finish();
+    return std::get<case_change>(std::move(out));
+}
+
+}  // namespace bot

@@ -1,0 +1,37 @@
+#pragma once
+// The port through which the delivery worker drains messages that commands and
+// the scheduler enqueued. Each message is marked delivered once.
+#include "bot/clock.hpp"
+#include "bot/errc.hpp"
+#include "bot/message.hpp"
+
+#include <string>
+#include <vector>
+
+namespace bot {
+
+enum class delivery_state { pending, delivered, failed };
+
+struct outbox_entry {
+    outbound_message message;       // message.id is the outbox row id
+    delivery_state state = delivery_state::pending;
+    wall_time created_at{};
+    int attempts = 0;
+    wall_time next_attempt_at{};
+    std::string last_error;
+};
+
+class outbox {
+public:
+    virtual ~outbox() = default;
+
+    // Pending messages whose next attempt is due by `ready_by`, oldest first.
+    virtual result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit) = 0;
+    // The platform accepted the message; `platform_ref` is its id there (Slack ts, Teams activity id).
+    // When it is a case card posted as the case's thread root, the case learns its thread.
+    virtual result<void> delivered(std::int64_t id, wall_time at, std::string_view platform_ref) = 0;
+    virtual result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error) = 0;
+    virtual result<void> failed(std::int64_t id, wall_time at, std::string_view error) = 0;
+};
+
+}  // namespace bot
