@@ -117,8 +117,10 @@ wall_time calendar::next_opening(wall_time t) const
 
 wall_time calendar::add(wall_time from, seconds amount) const
 {
-    if (always_ || amount <= seconds{0})
+    if (always_)
         return from + std::max(amount, seconds{0});
+    if (amount <= seconds{0})
+        return next_opening(from);  // nothing elapsed, but an out-of-hours clock starts at the opening
     auto day = local_day_of(from);
     for (int i = 0; i < max_days_searched; ++i, day += std::chrono::days{1}) {
         for (auto const& o : openings_on(day)) {

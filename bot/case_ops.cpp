@@ -65,14 +65,26 @@ public:
             c().paused_at = ctx_.now;
     }
 
+    void pause_for_customer()
+    {
+        if (c().state == case_state::waiting)
+            return;
+        c().state = case_state::waiting;
+        c().paused_at = ctx_.now;
+        event(bot_actor, "paused", "status clock paused: waiting on the customer");
+    }
+
     void resume_from_waiting()
     {
         if (c().state != case_state::waiting)
             return;
+        seconds paused{0};
         if (c().paused_at)
-            c().paused_business += cal().between(*c().paused_at, ctx_.now);
+            paused = cal().between(*c().paused_at, ctx_.now);
+        c().paused_business += paused;
         c().paused_at.reset();
         c().state = case_state::responded;
+        event(bot_actor, "resumed", "status clock resumed; deadline moved by " + format_duration(paused));
     }
 
     void fire_alarms();
@@ -265,10 +277,7 @@ outcome request_info(const case_record& c, const actor& agent, const std::string
     draft d{c, ctx};
     d.event(agent.id, "info_requested", question);
     d.respond(agent);
-    if (d.c().state != case_state::waiting) {
-        d.c().state = case_state::waiting;
-        d.c().paused_at = ctx.now;
-    }
+    d.pause_for_customer();
     d.notify(audience::case_thread, "info_requested",
              fmt::format("{} needs more information on {}: {}\nThe status clock is paused until you reply.",
                          agent.name, case_tag(c.id), question));

@@ -17,6 +17,8 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
+# Only what is missing is installed, after an apt-get update; a machine that has
+# everything is left alone.
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -29,3 +29,15 @@ private:
 };
 
 }  // namespace bot::test
+
+// Failed checks on instants print them as RFC 3339, not as "{?}".
+#include "bot/time_text.hpp"
+
+#include <doctest/doctest.h>
+
+namespace doctest {
+template <>
+struct StringMaker<bot::wall_time> {
+    static String convert(const bot::wall_time& t) { return bot::format_utc(t).c_str(); }
+};
+}  // namespace doctest

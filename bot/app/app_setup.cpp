@@ -1,0 +1,55 @@
+#include "bot/app/app_setup.hpp"
+
+#include "bot/time_text.hpp"
+
+#include <cstdlib>
+
+namespace bot::app {
+
+config::settings load_settings_for(const cli_options& opts)
+{
+    auto path = opts.get("config");
+    if (!path)
+        if (char const* env = std::getenv("CASEBOT_CONFIG"); env && *env)
+            path = env;
+    config::settings s;
+    if (path) {
+        auto loaded = config::load_settings(*path, config::process_env());
+        if (!loaded)
+            throw startup_error(loaded.error().what());
+        s = std::move(*loaded);
+    } else {
+        auto defaults = config::parse_settings("", "(built-in defaults)", config::process_env());
+        if (!defaults)
+            throw startup_error(defaults.error().what());
+        s = std::move(*defaults);
+    }
+    if (auto db = opts.get("db"))
+        s.database = *db;
+    return s;
+}
+
+std::unique_ptr<store::sqlite_store> open_store(const config::settings& s)
+{
+    auto opened = store::sqlite_store::open(s.database);
+    if (!opened)
+        throw startup_error("cannot open database " + s.database + ": " + opened.error().message());
+    if (auto synced = (*opened)->sync_directory(s.people); !synced)
+        throw startup_error("cannot write the configured customers into " + s.database + ": " +
+                            synced.error().message());
+    return std::move(*opened);
+}
+
+wall_time instant_option(const cli_options& opts, const std::string& name)
+{
+    auto const text = opts.get(name);
+    if (!text)
+        throw std::invalid_argument("--" + name + " is required");
+    auto const t = parse_rfc3339(*text);
+    if (!t)
+        throw std::invalid_argument("--" + name + " must be an RFC 3339 instant with an offset, like "
+                                    "2026-03-06T17:30:00-05:00; got '" + *text + "'");
+    return *t;
+}
+
+}  // namespace bot::app

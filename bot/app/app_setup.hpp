@@ -1,0 +1,41 @@
+#pragma once
+// What every subcommand does first: read the configuration, open the database.
+// Failures throw startup_error with a message for the operator.
+#include "bot/app/cli_options.hpp"
+#include "config/settings.hpp"
+#include "store/sqlite_store.hpp"
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace bot::app {
+
+struct startup_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// --config and --db, taken by every subcommand that reads settings.
+inline const std::set<std::string> common_valued{"config", "db"};
+
+// The file named by --config (or $CASEBOT_CONFIG), else the built-in defaults; --db overrides the database.
+config::settings load_settings_for(const cli_options& opts);
+
+// Opens (and migrates) the database and writes the configured customers, channels and people into it.
+std::unique_ptr<store::sqlite_store> open_store(const config::settings& s);
+
+// A clock fixed at one instant (--now, --at): scripts and tests decide the time.
+class fixed_clock final : public bot::clock {
+public:
+    explicit fixed_clock(wall_time at) : at_(at) {}
+    wall_time now() const override { return at_; }
+    mono_time monotonic() const override { return mono_time{} + (at_ - wall_time{}); }
+
+private:
+    wall_time at_;
+};
+
+// Parses an RFC 3339 option value or throws std::invalid_argument naming the option.
+wall_time instant_option(const cli_options& opts, const std::string& name);
+
+}  // namespace bot::app

@@ -1,0 +1,57 @@
+#include "commands/handlers.hpp"
+
+#include <fmt/format.h>
+
+namespace bot::commands {
+
+// contacts [list] | add <address> [name] | remove <address>: the organisation's
+// notification contacts. Customers manage their own; the team manages the
+// customer of the channel it is in.
+result<reply> contacts(const command& cmd, const invocation& in, context& ctx)
+{
+    std::string customer = in.who.customer;
+    if (in.who.is_staff()) {
+        auto const* link = ctx.people.channel(in.where, in.channel);
+        if (!link || link->customer.empty())
+            return reply::refusal("Contacts belong to a customer: use this in the customer's channel.");
+        customer = link->customer;
+    }
+    if (customer.empty())
+        return reply::refusal("I can't tell which organisation you are with.");
+
+    switch (cmd.contacts) {
+    case contacts_op::list: {
+        auto found = ctx.cases.contacts(customer);
+        if (!found)
+            return found.error();
+        if (found->empty())
+            return reply::info(fmt::format("{} has no notification contacts yet. Add one with `contacts add "
+                                           "<address> [name]`.",
+                                           customer));
+        std::string text = fmt::format("Notification contacts for {}:", customer);
+        for (auto const& c : *found)
+            text += fmt::format("\n  {}{}", c.address, c.name.empty() ? "" : " (" + c.name + ")");
+        return reply::info(std::move(text));
+    }
+    case contacts_op::add: {
+        if (cmd.target.size() > 254 || cmd.target.find_first_of("<>\"") != std::string::npos)
+            return reply::usage("`" + cmd.target.substr(0, 40) + "` is not an address I can store.",
+                                std::string{usage_of(verb::contacts)});
+        auto added = ctx.cases.add_contact({customer, cmd.target, cmd.text, in.who.id, ctx.clock.now()});
+        if (!added)
+            return added.error();
+        return *added ? reply::ok(fmt::format("Added {} to {}'s notification contacts.", cmd.target, customer))
+                      : reply::info(fmt::format("{} is already a contact of {}.", cmd.target, customer));
+    }
+    case contacts_op::remove: {
+        auto removed = ctx.cases.remove_contact(customer, cmd.target);
+        if (!removed)
+            return removed.error();
+        return *removed ? reply::ok(fmt::format("Removed {} from {}'s notification contacts.", cmd.target, customer))
+                        : reply::info(fmt::format("{} is not a contact of {}.", cmd.target, customer));
+    }
+    }
+    return reply::info("");
+}
+
+}  // namespace bot::commands

@@ -1,0 +1,30 @@
+#pragma once
+// What every command runs against: the ports, the clock, the program and the
+// configured people; and who typed it where.
+#include "bot/actor.hpp"
+#include "bot/case_store.hpp"
+#include "bot/clock.hpp"
+#include "bot/directory.hpp"
+#include "bot/program.hpp"
+
+#include <string>
+
+namespace bot::commands {
+
+struct context {
+    bot::case_store& cases;
+    const bot::clock& clock;
+    const bot::program& rules;
+    const bot::directory& people;
+    std::string vendor = "the vendor";
+};
+
+struct invocation {
+    bot::actor who;
+    bot::platform where = bot::platform::cli;  // the conversation's platform
+    std::string channel;                       // where it was typed
+    std::string thread;                        // the thread it was typed in, if any
+    std::string description;                   // for `new`: the full text of the issue, when richer than a title
+};
+
+}  // namespace bot::commands

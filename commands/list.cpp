@@ -1,0 +1,52 @@
+#include "commands/case_view.hpp"
+#include "commands/handlers.hpp"
+
+#include <fmt/format.h>
+
+namespace bot::commands {
+namespace {
+constexpr std::size_t max_listed = 50;
+
+std::string_view scope_name(list_scope s)
+{
+    switch (s) {
+    case list_scope::open: return "open";
+    case list_scope::mine: return "your";
+    case list_scope::breached: return "breached";
+    case list_scope::waiting: return "waiting";
+    case list_scope::all: return "all";
+    }
+    return "";
+}
+}  // namespace
+
+// list [mine|open|breached|waiting|all]: customers see their organisation's cases;
+// the team sees the channel's customer in a customer channel, everyone elsewhere.
+result<reply> list(const command& cmd, const invocation& in, context& ctx)
+{
+    case_query q;
+    q.scope = cmd.scope;
+    q.actor_id = in.who.id;
+    q.limit = max_listed + 1;
+    if (!in.who.is_staff())
+        q.customer = in.who.customer;
+    else if (auto const* link = ctx.people.channel(in.where, in.channel); link && !link->customer.empty())
+        q.customer = link->customer;
+    auto found = ctx.cases.list(q);
+    if (!found)
+        return found.error();
+
+    auto const now = ctx.clock.now();
+    std::string text;
+    if (found->empty())
+        text = fmt::format("No {} cases{}.", scope_name(cmd.scope), q.customer ? " for " + *q.customer : "");
+    else
+        text = fmt::format("{} {} case{}{}:", found->size() > max_listed ? "The first 50" : std::to_string(found->size()),
+                           scope_name(cmd.scope), found->size() == 1 ? "" : "s",
+                           q.customer ? " for " + *q.customer : "");
+    for (std::size_t i = 0; i < found->size() && i < max_listed; ++i)
+        text += "\n" + case_line((*found)[i], now, ctx.rules);
+    return reply::info(std::move(text));
+}
+
+}  // namespace bot::commands

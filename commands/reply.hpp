@@ -1,0 +1,70 @@
+#pragma once
+// What a command answers its caller: text plus structured fields, so each chat
+// platform can render it its own way (Slack blocks, a Teams card, plain text).
+#include "bot/vocabulary.hpp"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bot::commands {
+
+enum class reply_kind {
+    ok,        // done
+    info,      // an answer that changed nothing (show, list, help, …)
+    usage,     // the command was malformed; usage_line says how to write it
+    refusal,   // not allowed, or nothing the caller may see
+    failure,   // we failed (storage); nothing changed, try again
+};
+
+enum class visibility {
+    ephemeral,   // only the caller sees it
+    in_channel,  // everyone in the conversation sees it
+};
+
+struct reply_field {
+    std::string name;
+    std::string value;
+    friend bool operator==(const reply_field&, const reply_field&) = default;
+};
+
+struct reply {
+    reply_kind kind = reply_kind::ok;
+    visibility shown = visibility::ephemeral;
+    std::string text;
+    std::vector<reply_field> fields;
+    std::optional<case_id> case_ref;   // the case the reply is about, if any
+    std::string usage_line;            // for reply_kind::usage
+
+    static reply ok(std::string text, std::optional<case_id> id = std::nullopt)
+    {
+        return {reply_kind::ok, visibility::ephemeral, std::move(text), {}, id, {}};
+    }
+    static reply info(std::string text)
+    {
+        return {reply_kind::info, visibility::ephemeral, std::move(text), {}, std::nullopt, {}};
+    }
+    static reply usage(std::string problem, std::string usage_line)
+    {
+        auto text = problem + "\nUsage: " + usage_line;
+        return {reply_kind::usage, visibility::ephemeral, std::move(text), {}, std::nullopt, std::move(usage_line)};
+    }
+    static reply refusal(std::string text)
+    {
+        return {reply_kind::refusal, visibility::ephemeral, std::move(text), {}, std::nullopt, {}};
+    }
+    static reply failure(std::string text)
+    {
+        return {reply_kind::failure, visibility::ephemeral, std::move(text), {}, std::nullopt, {}};
+    }
+
+    std::string field(std::string_view name) const
+    {
+        for (auto const& f : fields)
+            if (f.name == name)
+                return f.value;
+        return {};
+    }
+};
+
+}  // namespace bot::commands

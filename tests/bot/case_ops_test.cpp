@@ -1,0 +1,302 @@
+#include "bot/case_ops.hpp"
+
+#include "bot/sla.hpp"
+#include "support/sample_world.hpp"
+#include "support/test_time.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace bot;
+using namespace bot::test;
+
+namespace {
+case_record opened(severity level, category kind, wall_time at, case_id id = 1)
+{
+    new_case_request req;
+    req.id = id;
+    req.customer = "acme";
+    req.origin = {platform::slack, acme_channel, "1700000000.000100"};
+    req.title = "Invoices fail to post";
+    req.kind = kind;
+    req.level = level;
+    auto out = open_case(req, carol(), {default_program(), at, "TekStack"});
+    return std::get<case_change>(out).after;
+}
+
+case_change changed(outcome o)
+{
+    REQUIRE(std::holds_alternative<case_change>(o));
+    return std::get<case_change>(std::move(o));
+}
+
+domain_context at(std::string_view when)
+{
+    return {default_program(), utc(when), "TekStack"};
+}
+
+bool has_notice(const case_change& ch, std::string_view kind, audience to)
+{
+    for (auto const& n : ch.notices)
+        if (n.kind == kind && n.to == to)
+            return true;
+    return false;
+}
+}  // namespace
+
+TEST_CASE("a critical case opened late on Friday is due Monday morning after the DST switch")
+{
+    // Fri 2026-03-06 17:30 EST: 30m Friday, weekend (DST begins Sunday), 30m Monday → 09:30 EDT = 13:30Z.
+    auto const c = opened(severity::critical, category::error, utc("2026-03-06T22:30:00Z"));
+    CHECK(c.state == case_state::open);
+    REQUIRE(c.initial.due);
+    CHECK(*c.initial.due == utc("2026-03-09T13:30:00Z"));
+    // The 15-minute reminder is 45 business minutes in: Mon 09:15 EDT.
+    REQUIRE(c.next_alarm_at);
+    CHECK(*c.next_alarm_at == utc("2026-03-09T13:15:00Z"));
+    CHECK(c.version == 1);
+}
+
+TEST_CASE("opening a case records it, posts its card and tells the agents")
+{
+    new_case_request req;
+    req.id = 7;
+    req.customer = "acme";
+    req.title = "Login page is blank";
+    req.kind = category::error;
+    req.level = severity::normal;
+    auto const ch = changed(open_case(req, carol(), at("2026-03-10T14:00:00Z")));
+    CHECK(ch.expected_version == 0);
+    CHECK(ch.events.size() == 1);
+    CHECK(ch.events[0].what == "opened");
+    CHECK(has_notice(ch, "case_card", audience::case_thread));
+    CHECK(has_notice(ch, "new_case", audience::agents));
+    // Tue 10:00 EDT + 4h → 14:00 EDT = 18:00Z.
+    CHECK(*ch.after.initial.due == utc("2026-03-10T18:00:00Z"));
+}
+
+TEST_CASE("only a software error can be critical")
+{
+    auto const c = opened(severity::critical, category::question, utc("2026-03-10T14:00:00Z"));
+    CHECK(c.level == severity::normal);
+
+    auto const err = opened(severity::normal, category::question, utc("2026-03-10T14:00:00Z"));
+    auto const refused = change_severity(err, ana(), severity::critical, "customer says so", at("2026-03-10T15:00:00Z"));
+    REQUIRE(std::holds_alternative<rejection>(refused));
+    CHECK(std::get<rejection>(refused).why.find("Only a software error") != std::string::npos);
+}
+
+TEST_CASE("out-of-scope categories are recorded without clocks and answered with what is covered")
+{
+    for (auto kind : {category::change_request, category::work_order, category::crm_maintenance}) {
+        CAPTURE(to_string(kind));
+        new_case_request req;
+        req.id = 3;
+        req.customer = "acme";
+        req.title = "Please add a field";
+        req.kind = kind;
+        auto const ch = changed(open_case(req, carol(), at("2026-03-10T14:00:00Z")));
+        CHECK(ch.after.state == case_state::declined);
+        CHECK_FALSE(ch.after.initial.due);
+        CHECK_FALSE(ch.after.next_alarm_at);
+        REQUIRE_FALSE(ch.notices.empty());
+        CHECK(ch.notices[0].text.find("not covered by the Support Program") != std::string::npos);
+        CHECK(ch.notices[0].text.find("managed services contract") != std::string::npos);
+    }
+}
+
+TEST_CASE("claiming is the initial response and starts the status clock")
+{
+    auto const c = opened(severity::critical, category::error, utc("2026-03-06T22:30:00Z"));
+    auto const ch = changed(claim(c, ana(), at("2026-03-09T13:20:00Z")));  // Mon 09:20 EDT
+    auto const& n = ch.after;
+    CHECK(n.state == case_state::responded);
+    CHECK(n.assignee == "ana");
+    CHECK(*n.responded_at == utc("2026-03-09T13:20:00Z"));
+    CHECK(status_of(n, sla_kind::initial_response, utc("2026-03-09T13:20:00Z"), default_program()) ==
+          clock_status::met);
+    // Daily = 9 business hours: Tue 09:20 EDT.
+    CHECK(*n.status.due == utc("2026-03-10T13:20:00Z"));
+    CHECK(n.version == c.version + 1);
+    CHECK(ch.expected_version == c.version);
+}
+
+TEST_CASE("waiting on the customer pauses the status clock and moves its deadline by the paused span")
+{
+    auto c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));   // Mon 09:00 EDT
+    c = changed(claim(c, ana(), at("2026-03-09T14:00:00Z"))).after;                      // Mon 10:00: due Tue 10:00
+    CHECK(*c.status.due == utc("2026-03-10T14:00:00Z"));
+    c = changed(request_info(c, ana(), "Which build?", at("2026-03-09T16:00:00Z"))).after;  // Mon 12:00
+    CHECK(c.state == case_state::waiting);
+    CHECK_FALSE(c.status.due);
+    CHECK(status_of(c, sla_kind::status_update, utc("2026-03-10T20:00:00Z"), default_program()) ==
+          clock_status::paused);
+    CHECK(remaining_when_paused(c, default_program()) == std::chrono::hours{7});
+    // Nothing fires while paused, however long it takes.
+    CHECK_FALSE(c.next_alarm_at);
+
+    // The customer answers Tue 12:00: 9 business hours paused, so due Wed 10:00 EDT.
+    auto const ch = changed(reply(c, carol(), "Build 4.2.1", at("2026-03-10T16:00:00Z")));
+    CHECK(ch.after.state == case_state::responded);
+    CHECK(ch.after.paused_business == std::chrono::hours{9});
+    CHECK(*ch.after.status.due == utc("2026-03-11T14:00:00Z"));
+    CHECK(has_notice(ch, "resumed", audience::case_thread));
+}
+
+TEST_CASE("a status update restarts the status clock")
+{
+    auto c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));
+    c = changed(claim(c, ana(), at("2026-03-09T14:00:00Z"))).after;   // Mon 10:00 EDT
+    // Weekly = 45 business hours: next Monday 10:00 EDT.
+    CHECK(*c.status.due == utc("2026-03-16T14:00:00Z"));
+    c = changed(post_update(c, ana(), "Fix is in QA", at("2026-03-12T18:00:00Z"))).after;   // Thu 14:00
+    CHECK(*c.status.anchor == utc("2026-03-12T18:00:00Z"));
+    CHECK(*c.status.due == utc("2026-03-19T18:00:00Z"));
+}
+
+TEST_CASE("raising the severity past a missed target breaches at once")
+{
+    auto c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));   // Mon 09:00 EDT, due 13:00
+    auto const ch = changed(change_severity(c, lea(), severity::critical, "production is down",
+                                            at("2026-03-09T15:00:00Z")));             // 11:00: critical was due 10:00
+    CHECK(ch.after.level == severity::critical);
+    CHECK(*ch.after.initial.due == utc("2026-03-09T14:00:00Z"));
+    CHECK(ch.after.initial.breached);
+    CHECK(has_notice(ch, "breach", audience::leads));
+    CHECK(has_notice(ch, "severity", audience::case_thread));
+}
+
+TEST_CASE("lowering the severity recomputes from the original anchor")
+{
+    auto c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));   // due 10:00
+    auto const ch = changed(change_severity(c, ana(), severity::low, "cosmetic only", at("2026-03-09T13:30:00Z")));
+    // Low: 1 business day (9h) from Mon 09:00 → Mon 18:00 EDT, the close of that day.
+    CHECK(*ch.after.initial.due == utc("2026-03-09T22:00:00Z"));
+    CHECK_FALSE(ch.after.initial.breached);
+}
+
+TEST_CASE("a customer's request for critical waits for a lead, who approves or declines it")
+{
+    auto c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));
+    auto const asked = changed(change_severity(c, carol(), severity::critical, "all invoicing stopped",
+                                               at("2026-03-09T13:10:00Z")));
+    CHECK(asked.after.level == severity::normal);
+    REQUIRE(asked.after.pending_request);
+    CHECK(has_notice(asked, "severity_request", audience::leads));
+
+    SUBCASE("approved") {
+        auto const ok = changed(decide_request(asked.after, lea(), true, "", at("2026-03-09T13:20:00Z")));
+        CHECK(ok.after.level == severity::critical);
+        CHECK_FALSE(ok.after.pending_request);
+        CHECK(*ok.after.initial.due == utc("2026-03-09T14:00:00Z"));
+    }
+    SUBCASE("declined with a reason the customer sees") {
+        auto const no = changed(decide_request(asked.after, lea(), false, "a workaround exists",
+                                               at("2026-03-09T13:20:00Z")));
+        CHECK(no.after.level == severity::normal);
+        CHECK_FALSE(no.after.pending_request);
+        REQUIRE(has_notice(no, "severity_declined", audience::case_thread));
+    }
+    SUBCASE("declining needs a reason") {
+        CHECK(std::holds_alternative<rejection>(decide_request(asked.after, lea(), false, "", at("2026-03-09T13:20:00Z"))));
+    }
+}
+
+TEST_CASE("a customer's request for critical on a question is declined at once")
+{
+    auto c = opened(severity::normal, category::question, utc("2026-03-09T13:00:00Z"));
+    auto const out = change_severity(c, carol(), severity::critical, "urgent", at("2026-03-09T13:10:00Z"));
+    REQUIRE(std::holds_alternative<rejection>(out));
+}
+
+TEST_CASE("resolve, close and reopen follow the lifecycle")
+{
+    auto c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));
+    c = changed(claim(c, ana(), at("2026-03-09T13:30:00Z"))).after;
+
+    SUBCASE("a customer cannot close an unresolved case") {
+        CHECK(std::holds_alternative<rejection>(close(c, carol(), at("2026-03-09T14:00:00Z"))));
+    }
+    SUBCASE("resolved, confirmed by the customer, reopened") {
+        c = changed(resolve(c, ana(), "patched in 4.2.2", at("2026-03-09T14:00:00Z"))).after;
+        CHECK(c.state == case_state::resolved);
+        CHECK_FALSE(c.next_alarm_at);
+        c = changed(close(c, carol(), at("2026-03-09T15:00:00Z"))).after;
+        CHECK(c.state == case_state::closed);
+        CHECK(std::holds_alternative<rejection>(claim(c, ana(), at("2026-03-09T15:30:00Z"))));
+        c = changed(reopen(c, carol(), "it came back", at("2026-03-10T13:00:00Z"))).after;
+        CHECK(c.state == case_state::responded);
+        CHECK(*c.status.anchor == utc("2026-03-10T13:00:00Z"));
+        CHECK(c.status.due);
+    }
+    SUBCASE("an open case cannot be reopened") {
+        CHECK(std::holds_alternative<rejection>(reopen(c, carol(), "", at("2026-03-09T14:00:00Z"))));
+    }
+}
+
+TEST_CASE("reclassifying a declined request into scope starts its clock then")
+{
+    auto c = opened(severity::normal, category::change_request, utc("2026-03-09T13:00:00Z"));
+    CHECK(c.state == case_state::declined);
+    auto const ch = changed(change_category(c, ana(), category::error, at("2026-03-10T13:00:00Z")));
+    CHECK(ch.after.state == case_state::open);
+    CHECK(*ch.after.initial.anchor == utc("2026-03-10T13:00:00Z"));
+    CHECK(*ch.after.initial.due == utc("2026-03-10T17:00:00Z"));
+}
+
+TEST_CASE("reclassifying a critical case out of error lowers it to normal")
+{
+    auto c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));
+    auto const ch = changed(change_category(c, ana(), category::question, at("2026-03-09T13:10:00Z")));
+    CHECK(ch.after.level == severity::normal);
+}
+
+TEST_CASE("alarms fire in order and each only once")
+{
+    auto const c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));  // due 14:00Z
+    CHECK_FALSE(fire_due(c, at("2026-03-09T13:44:59Z")));
+
+    auto const reminded = fire_due(c, at("2026-03-09T13:45:00Z"));
+    REQUIRE(reminded);
+    CHECK(reminded->after.initial.reminded);
+    CHECK(has_notice(*reminded, "reminder", audience::case_thread));
+    CHECK(has_notice(*reminded, "reminder", audience::agents));
+    CHECK(reminded->notices[0].mention_owner);
+    CHECK_FALSE(fire_due(reminded->after, at("2026-03-09T13:45:00Z")));
+
+    auto const breached = fire_due(reminded->after, at("2026-03-09T14:00:00Z"));
+    REQUIRE(breached);
+    CHECK(breached->after.initial.breached);
+    CHECK(has_notice(*breached, "breach", audience::leads));
+    CHECK_FALSE(fire_due(breached->after, at("2026-03-09T14:30:00Z")));
+
+    // The ladder's first repeat is 1 business hour after the deadline.
+    auto const pinged = fire_due(breached->after, at("2026-03-09T15:00:00Z"));
+    REQUIRE(pinged);
+    CHECK(pinged->after.initial.pings == 1);
+    CHECK(has_notice(*pinged, "ping", audience::leads));
+
+    // Acting stops the chain.
+    auto const claimed = changed(claim(pinged->after, ana(), at("2026-03-09T15:10:00Z")));
+    // The next alarm is now the status update's reminder: claimed Mon 11:10 EDT, daily
+    // update due Tue 11:10 EDT, reminded 15 minutes before.
+    CHECK(*claimed.after.next_alarm_at == utc("2026-03-10T14:55:00Z"));
+    CHECK(status_of(claimed.after, sla_kind::initial_response, utc("2026-03-09T15:10:00Z"), default_program()) ==
+          clock_status::met);
+}
+
+TEST_CASE("after downtime the breach supersedes its reminder and missed pings collapse into one")
+{
+    auto const c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));   // due Mon 10:00 EDT
+    // Back on Tuesday 12:00 EDT: 8 business hours late; ladder 1h, 4h(=5h), 1d(=14h) → two steps passed.
+    auto const ch = fire_due(c, at("2026-03-10T16:00:00Z"));
+    REQUIRE(ch);
+    CHECK(ch->after.initial.reminded);
+    CHECK(ch->after.initial.breached);
+    CHECK(ch->after.initial.pings == 2);
+    CHECK_FALSE(has_notice(*ch, "reminder", audience::case_thread));
+    CHECK(has_notice(*ch, "breach", audience::leads));
+    int pings = 0;
+    for (auto const& n : ch->notices)
+        pings += n.kind == "ping";
+    CHECK(pings == 1);
+}

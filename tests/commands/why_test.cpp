@@ -1,0 +1,45 @@
+#include "desk.hpp"
+
+using namespace bot;
+using namespace bot::commands;
+using namespace bot::test;
+
+TEST_CASE("why explains a deadline across a weekend and a daylight-saving switch")
+{
+    desk d{"2026-03-06T22:30:00Z"};   // Fri 17:30 EST
+    auto const id = d.open("new critical error Invoices fail to post");
+    auto const r = d.run(carol(), "why " + std::to_string(id));
+    CHECK(contains(r.text, "Initial response: 1h of support time for critical cases, from Fri 6 Mar 2026 17:30 EST"));
+    CHECK(contains(r.text, "Due Mon 9 Mar 2026 09:30 EDT"));
+    CHECK(contains(r.text, "Counted 1h of business time; skipped 1 weekend (62h)"));
+    CHECK(contains(r.text, "counted Fri 6 Mar 2026 17:30 EST → Fri 6 Mar 2026 18:00 EST (30m)"));
+    CHECK(contains(r.text, "weekend Fri 6 Mar 2026 18:00 EST → Mon 9 Mar 2026 09:00 EDT (62h)"));
+}
+
+TEST_CASE("why shows nights, and the paused span of a case that waited on the customer")
+{
+    desk d;   // Mon 2026-03-09 10:00 EDT
+    auto const id = d.open("new critical error Down");
+    auto const n = std::to_string(id);
+    d.run(ana(), "claim " + n);                              // status due Tue 10:00 EDT
+    d.clock.advance(std::chrono::hours{2});                  // Mon 12:00
+    d.run(ana(), "info " + n + " Which build?");
+    auto r = d.run(carol(), "why " + n);
+    CHECK(contains(r.text, "Paused since Mon 9 Mar 2026 12:00 EDT"));
+    CHECK(contains(r.text, "7h left when it resumes"));
+
+    d.clock.advance(std::chrono::hours{24});                 // Tue 12:00: 9 business hours paused
+    d.run(carol(), "note " + n + " 4.2.1");
+    r = d.run(carol(), "why " + n);
+    CHECK(contains(r.text, "Due Wed 11 Mar 2026 10:00 EDT"));
+    CHECK(contains(r.text, "Counted 9h of business time"));
+    CHECK(contains(r.text, "2 nights"));
+    CHECK(contains(r.text, "2 paused spans (9h)"));
+}
+
+TEST_CASE("why on an out-of-scope request says there are no deadlines")
+{
+    desk d;
+    auto const id = d.open("new work-order Migrate our data");
+    CHECK(contains(d.run(carol(), "why " + std::to_string(id)).text, "no deadlines"));
+}
