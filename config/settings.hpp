@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace bot::config {
 
@@ -51,7 +52,11 @@ struct delivery_settings {
     int max_attempts = 20;                       // then the message is marked failed
 };
 
-// The vendor's Support Program in America/New_York (looks the zone up once).
+// The support zone when [support] time_zone is not set.
+inline constexpr std::string_view default_time_zone = "America/New_York";
+
+// The vendor's Support Program in America/New_York (looks the zone up once; throws
+// std::runtime_error when the system has no time-zone database).
 bot::program default_program();
 
 struct settings {
@@ -73,8 +78,12 @@ struct config_error {
     int column = 0;
     std::string key;     // dotted key path, e.g. "severity.low.initial_response"
     std::string message;
+    // "file:line:column: key: message"; the place and key are left out when unknown.
     std::string what() const;
 };
+
+// Lets result<settings, config_error>::value() throw: a std::runtime_error carrying what().
+[[noreturn]] void throw_exception_from_error(const config_error& e, const boost::source_location& loc);
 
 // Reads an environment variable; injected so tests never touch the real environment.
 using env_lookup = std::function<std::optional<std::string>(std::string_view name)>;
@@ -86,7 +95,9 @@ settings default_settings();
 
 // Parses TOML text; `source` names it in errors. Unknown keys are errors (a typo
 // must not silently fall back to a default). Secrets missing from the file come
-// from `env`.
+// from `env`; SLACK_API_URL and CASEBOT_DATABASE in `env` override the file when set.
+// Never throws: every problem (TOML syntax included) is the first config_error found.
+// The schema, with every key's default and format, is config/casebot.example.toml.
 boost::system::result<settings, config_error> parse_settings(std::string_view toml, std::string_view source,
                                                              const env_lookup& env);
 
