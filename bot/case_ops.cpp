@@ -89,6 +89,13 @@ public:
 
     void fire_alarms();
 
+    // ", 2h late" when the scheduler fires after the deadline (downtime), else nothing.
+    std::string late_by(wall_time due)
+    {
+        auto const late = cal().between(due, ctx_.now);
+        return late > seconds{0} ? ", " + format_duration(late) + " late" : "";
+    }
+
     outcome finish()
     {
         refresh_deadlines(c(), ctx_.rules);
@@ -136,9 +143,9 @@ void draft::fire(const alarm& a)
         event(bot_actor, "breach", fmt::format("{} target of {} missed; it was due {}", what,
                                                format_duration(window), cal().local_text(due)));
         notify(audience::leads, "breach",
-               fmt::format("Breach: {} ({}, {}) missed its {} target of {}, due {}; now {} late, {}. {}", tag,
+               fmt::format("Breach: {} ({}, {}) missed its {} target of {}, due {}{}; {}. {}", tag,
                            to_string(c().level), c().customer, what, format_duration(window), cal().local_text(due),
-                           format_duration(cal().between(due, ctx_.now)), who_has_it(c()), c().title));
+                           late_by(due), who_has_it(c()), c().title));
         break;
     }
     case alarm_kind::ping: {

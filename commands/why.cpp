@@ -66,12 +66,14 @@ std::string explain_clock(const case_record& c, sla_kind k, const std::vector<ca
                            cal.local_text(*c.paused_at), format_duration(remaining_when_paused(c, rules)));
     } else if (clk.due) {
         end = *clk.due;
-        out += fmt::format("\nDue {} — {}.", cal.local_text(end), deadline_text(c, k, now, rules));
+        out += fmt::format("\nDue {}.", deadline_text(c, k, now, rules));
     } else {
         return out;
     }
 
-    auto const paused = paused_intervals(history, *clk.anchor);
+    // Only the status clock stands still while the case waits on the customer.
+    auto const paused = k == sla_kind::status_update ? paused_intervals(history, *clk.anchor)
+                                                     : std::vector<wall_interval>{};
     auto const spans = cal.explain(*clk.anchor, end, paused);
     std::chrono::seconds counted{0};
     std::map<span_kind, std::pair<int, std::chrono::seconds>> skipped;

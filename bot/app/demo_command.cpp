@@ -2,6 +2,7 @@
 #include "bot/app/demo_script.hpp"
 #include "bot/app/render_text.hpp"
 #include "bot/app/subcommands.hpp"
+#include "bot/describe.hpp"
 #include "bot/scheduler.hpp"
 #include "bot/time_text.hpp"
 #include "commands/dispatcher.hpp"

@@ -44,9 +44,15 @@ TEST_CASE("a case goes from new to closed through the command language")
 
     auto const shown = d.run(carol(), "show " + n);
     CHECK(shown.field("State") == "closed");
-    for (auto what : {"opened", "claimed", "responded", "info_requested", "paused", "customer_reply", "resumed",
-                      "update", "resolved", "closed"})
-        CHECK_MESSAGE(contains(shown.text, what), what);
+    CHECK(contains(shown.text, "closed: confirmed by the customer"));
+    // The history keeps every step, in order.
+    auto const history = d.store.history(id);
+    REQUIRE(history.has_value());
+    std::vector<std::string> steps;
+    for (auto const& e : *history)
+        steps.push_back(e.what);
+    CHECK(steps == std::vector<std::string>{"opened", "claimed", "responded", "info_requested", "paused",
+                                            "customer_reply", "resumed", "update", "resolved", "closed"});
 }
 
 TEST_CASE("out-of-scope requests are recorded and answered with what the program covers")
@@ -117,7 +123,7 @@ TEST_CASE("breached cases are listed once the scheduler has recorded the breach"
     auto const id = d.open("new critical error Down");
     d.clock.set(utc("2026-03-09T15:00:01Z"));   // past 11:00 EDT
     auto pass = run_scheduler_pass(d.store, d.ctx.rules, d.people, d.clock.now());
-    REQUIRE(pass);
+    REQUIRE(pass.has_value());
     CHECK(pass->cases == 1);
     auto const r = d.run(lea(), "list breached", leads_channel);
     CHECK(contains(r.text, "#" + std::to_string(id)));

@@ -1,0 +1,1428 @@
+#include "store/sqlite_store.hpp"
+
+#include "store/migrations.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+namespace bot::store {
+namespace {
+
+// ---- errors
+
+// SQLite result codes as bot::errc: a locked database is worth retrying, the rest is not.
+errc error_of(int rc) noexcept
+{
+    switch (rc & 0xff) {  // the primary code of an extended one
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED: return errc::storage_busy;
+    default: return errc::storage_failed;
+    }
+}
+
+// ---- SQL text built at compile time
+
+// Concatenates string constants at compile time, so one column list serves every
+// statement that reads or writes a case. `value` has static storage: its address
+// identifies the statement in the cache.
+template <const std::string_view&... Parts>
+struct sql_join {
+    static constexpr auto storage = [] {
+        std::array<char, (Parts.size() + ... + 1)> out{};  // zero-terminated
+        std::size_t at = 0;
+        for (std::string_view part : {Parts...})
+            for (char ch : part)
+                out[at++] = ch;
+        return out;
+    }();
+    static constexpr std::string_view value{storage.data(), storage.size() - 1};
+};
+
+template <const std::string_view&... Parts>
+inline constexpr std::string_view join_sql = sql_join<Parts...>::value;
+
+// ---- handles
+
+struct database_closer {
+    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+struct statement_finalizer {
+    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+using database_ptr = std::unique_ptr<sqlite3, database_closer>;
+using statement_ptr = std::unique_ptr<sqlite3_stmt, statement_finalizer>;
+
+std::int64_t to_unix(wall_time t) noexcept
+{
+    return t.time_since_epoch().count();
+}
+
+wall_time from_unix(std::int64_t seconds) noexcept
+{
+    return wall_time{std::chrono::seconds{seconds}};
+}
+
+// A failed result<bool>: an error_code alone is ambiguous there (it converts to bool).
+result<bool> failure(const boost::system::error_code& ec) noexcept
+{
+    return {boost::system::in_place_error, ec};
+}
+
+std::int64_t to_limit(std::size_t limit) noexcept
+{
+    return static_cast<std::int64_t>(std::min<std::size_t>(limit, std::numeric_limits<std::int64_t>::max()));
+}
+
+// A cached prepared statement, borrowed for one use: reset and unbound when the
+// borrow ends, so its read or write finishes and no stale binding survives.
+// Text is bound without a copy (SQLITE_STATIC): the bound string must outlive the
+// last step(). A failed bind is kept and returned by the next step().
+class statement {
+public:
+    explicit statement(sqlite3_stmt* s) noexcept : s_(s) {}
+    statement(statement&& other) noexcept : s_(std::exchange(other.s_, nullptr)), bind_rc_(other.bind_rc_) {}
+    statement& operator=(statement&&) = delete;
+    statement(const statement&) = delete;
+    statement& operator=(const statement&) = delete;
+    ~statement()
+    {
+        if (s_) {
+            sqlite3_reset(s_);  // repeats the last step's error, already reported
+            sqlite3_clear_bindings(s_);
+        }
+    }
+
+    void bind_int(int index, std::int64_t v) noexcept { note(sqlite3_bind_int64(s_, index, v)); }
+    void bind_bool(int index, bool v) noexcept { note(sqlite3_bind_int(s_, index, v ? 1 : 0)); }
+    void bind_null(int index) noexcept { note(sqlite3_bind_null(s_, index)); }
+    void bind_time(int index, wall_time t) noexcept { bind_int(index, to_unix(t)); }
+    void bind_time(int index, const std::optional<wall_time>& t) noexcept
+    {
+        if (t)
+            bind_time(index, *t);
+        else
+            bind_null(index);
+    }
+    void bind_text(int index, std::string_view v) noexcept
+    {
+        // A null pointer would bind SQL NULL; an empty string_view may have one.
+        char const* data = v.empty() ? "" : v.data();
+        note(sqlite3_bind_text64(s_, index, data, v.size(), nullptr /* SQLITE_STATIC */, SQLITE_UTF8));
+    }
+    // Binds NULL for an empty string.
+    void bind_text_or_null(int index, std::string_view v) noexcept
+    {
+        if (v.empty())
+            bind_null(index);
+        else
+            bind_text(index, v);
+    }
+
+    // true: a row is ready; false: the statement finished.
+    result<bool> step() noexcept
+    {
+        if (bind_rc_ != SQLITE_OK)
+            return error_of(bind_rc_);
+        switch (int const rc = sqlite3_step(s_)) {
+        case SQLITE_ROW: return true;
+        case SQLITE_DONE: return false;
+        default: return error_of(rc);
+        }
+    }
+
+    // Steps until the statement finishes, ignoring rows.
+    result<void> run() noexcept
+    {
+        for (;;) {
+            auto more = step();
+            if (!more)
+                return more.error();
+            if (!*more)
+                return {};
+        }
+    }
+
+    bool is_null(int col) const noexcept { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+    std::int64_t integer(int col) const noexcept { return sqlite3_column_int64(s_, col); }
+    int small_integer(int col) const noexcept { return sqlite3_column_int(s_, col); }
+    bool boolean(int col) const noexcept { return sqlite3_column_int(s_, col) != 0; }
+    wall_time time(int col) const noexcept { return from_unix(integer(col)); }
+    std::optional<wall_time> optional_time(int col) const noexcept
+    {
+        if (is_null(col))
+            return std::nullopt;
+        return time(col);
+    }
+    // Valid until the next step() or the end of the borrow.
+    std::string_view text_view(int col) const noexcept
+    {
+        auto const* p = sqlite3_column_text(s_, col);
+        if (!p)
+            return {};
+        auto const n = sqlite3_column_bytes(s_, col);
+        return {reinterpret_cast<char const*>(p), static_cast<std::size_t>(n)};
+    }
+    std::string text(int col) const
+    {
+        auto const* p = sqlite3_column_text(s_, col);
+        if (!p)
+            return {};
+        auto const n = sqlite3_column_bytes(s_, col);  // after column_text: the UTF-8 length
+        return std::string(reinterpret_cast<char const*>(p), static_cast<std::size_t>(n));
+    }
+
+private:
+    void note(int rc) noexcept
+    {
+        if (bind_rc_ == SQLITE_OK)
+            bind_rc_ = rc;
+    }
+
+    sqlite3_stmt* s_;
+    int bind_rc_ = SQLITE_OK;
+};
+
+}  // namespace
+
+// One SQLite connection with its prepared statements, cached by the address of
+// their constexpr text. Not thread-safe: sqlite_store's mutex guards it.
+class detail::connection {
+public:
+    static result<std::unique_ptr<connection>> open(const std::string& path)
+    {
+        sqlite3* raw = nullptr;
+        // NOMUTEX: sqlite_store serializes calls itself.
+        int const rc = sqlite3_open_v2(path.c_str(), &raw,
+                                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+        database_ptr db{raw};  // a failed open may still allocate a handle
+        if (rc != SQLITE_OK)
+            return error_of(rc);
+        sqlite3_extended_result_codes(raw, 1);
+        sqlite3_busy_timeout(raw, 5000);  // wait up to 5 s for another writer, then storage_busy
+        return std::unique_ptr<connection>{new connection{std::move(db)}};
+    }
+
+    // The cached statement for `sql`, prepared on first use. `sql` must have static storage.
+    result<statement> prepare(std::string_view sql)
+    {
+        auto& slot = cache_[sql.data()];
+        if (!slot) {
+            sqlite3_stmt* raw = nullptr;
+            int const rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
+                                              SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+            if (rc != SQLITE_OK) {
+                sqlite3_finalize(raw);
+                cache_.erase(sql.data());
+                return error_of(rc);
+            }
+            slot.reset(raw);
+        }
+        return statement{slot.get()};
+    }
+
+    // Runs a statement that returns no rows we need.
+    result<void> run(std::string_view sql)
+    {
+        auto st = prepare(sql);
+        if (!st)
+            return st.error();
+        return st->run();
+    }
+
+    // Runs a script of several statements, uncached (migrations, pragmas with values).
+    result<void> run_script(const std::string& sql)
+    {
+        int const rc = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, nullptr);
+        if (rc != SQLITE_OK)
+            return error_of(rc);
+        return {};
+    }
+
+    std::int64_t changes() const noexcept { return sqlite3_changes64(db_.get()); }
+    bool in_transaction() const noexcept { return sqlite3_get_autocommit(db_.get()) == 0; }
+
+private:
+    explicit connection(database_ptr db) noexcept : db_(std::move(db)) {}
+
+    database_ptr db_;
+    std::unordered_map<char const*, statement_ptr> cache_;  // destroyed first: statements before the handle
+};
+
+namespace {
+using detail::connection;
+
+// ---- transactions
+
+constexpr std::string_view begin_immediate_sql = "BEGIN IMMEDIATE";
+constexpr std::string_view commit_sql = "COMMIT";
+constexpr std::string_view rollback_sql = "ROLLBACK";
+
+// A write transaction that rolls back unless committed. BEGIN IMMEDIATE takes the
+// write lock up front, so a busy database fails here (after the busy timeout), not
+// half-way through.
+class transaction {
+public:
+    static result<transaction> begin(connection& db)
+    {
+        if (auto begun = db.run(begin_immediate_sql); !begun)
+            return begun.error();
+        return transaction{db};
+    }
+
+    transaction(transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+    transaction& operator=(transaction&&) = delete;
+    transaction(const transaction&) = delete;
+    transaction& operator=(const transaction&) = delete;
+    ~transaction() { rollback(); }
+
+    result<void> commit()
+    {
+        auto done = db_->run(commit_sql);
+        if (done)
+            db_ = nullptr;
+        return done;  // on failure the destructor rolls back
+    }
+
+private:
+    explicit transaction(connection& db) noexcept : db_(&db) {}
+
+    void rollback() noexcept
+    {
+        // SQLite rolls back by itself after some errors (SQLITE_FULL, SQLITE_IOERR…).
+        if (db_ && db_->in_transaction())
+            (void)db_->run(rollback_sql);
+        db_ = nullptr;
+    }
+
+    connection* db_;
+};
+
+constexpr std::string_view savepoint_sql = "SAVEPOINT batch_item";
+constexpr std::string_view release_sql = "RELEASE batch_item";
+constexpr std::string_view rollback_to_sql = "ROLLBACK TO batch_item";
+
+// One item of a batch inside a transaction: released on success, rolled back to
+// its start otherwise, leaving the enclosing transaction open.
+class savepoint {
+public:
+    static result<savepoint> begin(connection& db)
+    {
+        if (auto begun = db.run(savepoint_sql); !begun)
+            return begun.error();
+        return savepoint{db};
+    }
+
+    savepoint(savepoint&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+    savepoint& operator=(savepoint&&) = delete;
+    savepoint(const savepoint&) = delete;
+    savepoint& operator=(const savepoint&) = delete;
+    ~savepoint() { (void)rollback(); }
+
+    result<void> release()
+    {
+        auto done = db_->run(release_sql);
+        if (done)
+            db_ = nullptr;
+        return done;
+    }
+
+    result<void> rollback()
+    {
+        if (!db_ || !db_->in_transaction()) {
+            db_ = nullptr;
+            return {};
+        }
+        auto* db = std::exchange(db_, nullptr);
+        if (auto undone = db->run(rollback_to_sql); !undone)
+            return undone;
+        return db->run(release_sql);
+    }
+
+private:
+    explicit savepoint(connection& db) noexcept : db_(&db) {}
+
+    connection* db_;
+};
+
+// ---- migrations
+
+constexpr std::string_view user_version_sql = "PRAGMA user_version";
+constexpr std::string_view journal_mode_wal_sql = "PRAGMA journal_mode = WAL";
+constexpr std::string_view synchronous_normal_sql = "PRAGMA synchronous = NORMAL";
+constexpr std::string_view foreign_keys_on_sql = "PRAGMA foreign_keys = ON";
+constexpr std::string_view foreign_keys_off_sql = "PRAGMA foreign_keys = OFF";
+constexpr std::string_view foreign_key_check_sql = "PRAGMA foreign_key_check";
+
+int latest_version() noexcept
+{
+    auto const all = detail::migrations();
+    return all.empty() ? 0 : all.back().version;
+}
+
+result<int> user_version(connection& db)
+{
+    auto st = db.prepare(user_version_sql);
+    if (!st)
+        return st.error();
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return errc::storage_failed;
+    return st->small_integer(0);
+}
+
+// Applies one migration in its own transaction, unless another connection did it first.
+result<void> apply(connection& db, const detail::migration& m)
+{
+    auto tx = transaction::begin(db);
+    if (!tx)
+        return tx.error();
+    auto const current = user_version(db);
+    if (!current)
+        return current.error();
+    if (*current > latest_version())
+        return errc::schema_too_new;
+    if (*current >= m.version)
+        return {};  // another process migrated meanwhile
+    if (auto done = db.run_script(std::string{m.sql}); !done)
+        return done;
+    // Foreign keys are off while migrating (a migration may rebuild a table), so check them here.
+    {
+        auto check = db.prepare(foreign_key_check_sql);
+        if (!check)
+            return check.error();
+        auto violation = check->step();
+        if (!violation)
+            return violation.error();
+        if (*violation)
+            return errc::storage_failed;
+    }
+    if (auto set = db.run_script("PRAGMA user_version = " + std::to_string(m.version)); !set)
+        return set;
+    return tx->commit();
+}
+
+// Applies the migrations after the database's version, up to `target`; returns the version reached.
+result<int> migrate_connection(connection& db, int target)
+{
+    // PRAGMA foreign_keys is a no-op inside a transaction: switch it outside.
+    if (auto off = db.run(foreign_keys_off_sql); !off)
+        return off.error();
+    for (auto const& m : detail::migrations()) {
+        if (m.version > target)
+            break;
+        if (auto done = apply(db, m); !done)
+            return done.error();
+    }
+    if (auto on = db.run(foreign_keys_on_sql); !on)
+        return on.error();
+    return user_version(db);
+}
+
+bool is_file(const std::string& path) noexcept
+{
+    return !path.empty() && path != ":memory:";
+}
+
+// Opens `path`, refuses a newer schema, sets the pragmas and migrates up to `target`.
+result<std::pair<std::unique_ptr<connection>, int>> open_and_migrate(const std::string& path, int target)
+{
+    auto db = connection::open(path);
+    if (!db)
+        return db.error();
+    auto const found = user_version(**db);
+    if (!found)
+        return found.error();
+    if (*found > latest_version())
+        return errc::schema_too_new;
+    if (is_file(path)) {
+        auto mode = (*db)->prepare(journal_mode_wal_sql);
+        if (!mode)
+            return mode.error();
+        auto row = mode->step();
+        if (!row)
+            return row.error();
+        if (!*row || mode->text(0) != "wal")
+            return errc::storage_failed;
+    }
+    if (auto sync = (*db)->run(synchronous_normal_sql); !sync)
+        return sync.error();
+    auto reached = migrate_connection(**db, target);
+    if (!reached)
+        return reached.error();
+    return std::pair{std::move(*db), *reached};
+}
+
+// ---- enums and mentions as text
+
+std::string_view to_text(open_mode m) noexcept
+{
+    return m == open_mode::mention_only ? "mention_only" : "every_message";
+}
+
+std::string_view to_text(delivery_state s) noexcept
+{
+    switch (s) {
+    case delivery_state::pending: return "pending";
+    case delivery_state::delivered: return "delivered";
+    case delivery_state::failed: return "failed";
+    }
+    return "pending";
+}
+
+std::optional<delivery_state> parse_delivery_state(std::string_view text) noexcept
+{
+    for (auto s : {delivery_state::pending, delivery_state::delivered, delivery_state::failed})
+        if (to_text(s) == text)
+            return s;
+    return std::nullopt;
+}
+
+void append_json_string(std::string& out, std::string_view text)
+{
+    constexpr std::string_view hex = "0123456789abcdef";
+    out += '"';
+    for (char ch : text) {
+        auto const byte = static_cast<std::size_t>(static_cast<unsigned char>(ch));
+        if (ch == '"' || ch == '\\') {
+            out += '\\';
+            out += ch;
+        } else if (byte < 0x20) {
+            out += "\\u00";
+            out += hex[byte >> 4U];
+            out += hex[byte & 0x0fU];
+        } else {
+            out += ch;
+        }
+    }
+    out += '"';
+}
+
+// [{"id":"U1","name":"Ana","group":false}, …]; read back with SQLite's json_each.
+std::string encode_mentions(const std::vector<mention>& mentions)
+{
+    std::string out = "[";
+    for (auto const& m : mentions) {
+        if (out.size() > 1)
+            out += ',';
+        out += "{\"id\":";
+        append_json_string(out, m.id);
+        out += ",\"name\":";
+        append_json_string(out, m.name);
+        out += m.group ? ",\"group\":true}" : ",\"group\":false}";
+    }
+    out += ']';
+    return out;
+}
+
+constexpr std::string_view decode_mentions_sql =
+    "SELECT json_extract(value, '$.id'), json_extract(value, '$.name'), json_extract(value, '$.group') "
+    "FROM json_each(?1) ORDER BY key";
+
+result<std::vector<mention>> decode_mentions(connection& db, const std::string& json)
+{
+    std::vector<mention> out;
+    if (json == "[]")
+        return out;
+    auto st = db.prepare(decode_mentions_sql);
+    if (!st)
+        return st.error();
+    st->bind_text(1, json);
+    for (;;) {
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            return out;
+        out.push_back(mention{st->text(0), st->text(1), st->boolean(2)});
+    }
+}
+
+// ---- cases: one column per case_record field, in this order everywhere
+
+constexpr std::string_view case_columns =
+    "id, customer, origin_platform, origin_channel, origin_thread, card_ref, title, description, "
+    "category, severity, state, opened_by, assignee, assignee_name, "
+    "created_at, responded_at, updated_at, resolved_at, closed_at, paused_at, paused_business, "
+    "initial_anchor, initial_due, initial_reminded, initial_breached, initial_pings, initial_escalated, "
+    "status_anchor, status_due, status_reminded, status_breached, status_pings, status_escalated, "
+    "request_severity, request_by, request_reason, request_at, next_alarm_at, version";
+constexpr int case_column_count = 39;
+
+constexpr std::string_view select_head = "SELECT ";
+constexpr std::string_view from_cases = " FROM cases ";
+constexpr std::string_view select_cases = join_sql<select_head, case_columns, from_cases>;
+
+// Binds the case as parameters ?1 … ?39 in case_columns order, with `version` last.
+void bind_case(statement& st, const case_record& c, std::int64_t version)
+{
+    auto bind_clock = [&](int first, const sla_clock& k) {
+        st.bind_time(first, k.anchor);
+        st.bind_time(first + 1, k.due);
+        st.bind_bool(first + 2, k.reminded);
+        st.bind_bool(first + 3, k.breached);
+        st.bind_int(first + 4, k.pings);
+        st.bind_bool(first + 5, k.escalated);
+    };
+    st.bind_int(1, c.id);
+    st.bind_text(2, c.customer);
+    st.bind_text(3, to_string(c.origin.where));
+    st.bind_text(4, c.origin.channel);
+    st.bind_text(5, c.origin.thread);
+    st.bind_text(6, c.card_ref);
+    st.bind_text(7, c.title);
+    st.bind_text(8, c.description);
+    st.bind_text(9, to_string(c.kind));
+    st.bind_text(10, to_string(c.level));
+    st.bind_text(11, to_string(c.state));
+    st.bind_text(12, c.opened_by);
+    st.bind_text(13, c.assignee);
+    st.bind_text(14, c.assignee_name);
+    st.bind_time(15, c.created_at);
+    st.bind_time(16, c.responded_at);
+    st.bind_time(17, c.updated_at);
+    st.bind_time(18, c.resolved_at);
+    st.bind_time(19, c.closed_at);
+    st.bind_time(20, c.paused_at);
+    st.bind_int(21, c.paused_business.count());
+    bind_clock(22, c.initial);
+    bind_clock(28, c.status);
+    if (auto const& r = c.pending_request) {
+        st.bind_text(34, to_string(r->level));
+        st.bind_text(35, r->requested_by);
+        st.bind_text(36, r->reason);
+        st.bind_time(37, r->at);
+    } else {
+        for (int i = 34; i <= 37; ++i)
+            st.bind_null(i);
+    }
+    st.bind_time(38, c.next_alarm_at);
+    st.bind_int(case_column_count, version);
+}
+
+// Reads a row of select_cases.
+result<case_record> read_case(const statement& st)
+{
+    auto read_clock = [&](int first) {
+        sla_clock k;
+        k.anchor = st.optional_time(first);
+        k.due = st.optional_time(first + 1);
+        k.reminded = st.boolean(first + 2);
+        k.breached = st.boolean(first + 3);
+        k.pings = st.small_integer(first + 4);
+        k.escalated = st.boolean(first + 5);
+        return k;
+    };
+    case_record c;
+    c.id = st.integer(0);
+    c.customer = st.text(1);
+    auto const where = parse_platform(st.text(2));
+    c.origin.channel = st.text(3);
+    c.origin.thread = st.text(4);
+    c.card_ref = st.text(5);
+    c.title = st.text(6);
+    c.description = st.text(7);
+    auto const kind = parse_category(st.text(8));
+    auto const level = parse_severity(st.text(9));
+    auto const state = parse_case_state(st.text(10));
+    if (!where || !kind || !level || !state)
+        return errc::storage_failed;  // a value no casebot writes
+    c.origin.where = *where;
+    c.kind = *kind;
+    c.level = *level;
+    c.state = *state;
+    c.opened_by = st.text(11);
+    c.assignee = st.text(12);
+    c.assignee_name = st.text(13);
+    c.created_at = st.time(14);
+    c.responded_at = st.optional_time(15);
+    c.updated_at = st.optional_time(16);
+    c.resolved_at = st.optional_time(17);
+    c.closed_at = st.optional_time(18);
+    c.paused_at = st.optional_time(19);
+    c.paused_business = std::chrono::seconds{st.integer(20)};
+    c.initial = read_clock(21);
+    c.status = read_clock(27);
+    if (!st.is_null(33)) {
+        auto const requested = parse_severity(st.text(33));
+        if (!requested)
+            return errc::storage_failed;
+        c.pending_request = severity_request{*requested, st.text(34), st.text(35), st.time(36)};
+    }
+    c.next_alarm_at = st.optional_time(37);
+    c.version = st.integer(38);
+    return c;
+}
+
+// Collects every row of a bound select_cases statement.
+result<std::vector<case_record>> read_cases(statement& st)
+{
+    std::vector<case_record> out;
+    for (;;) {
+        auto row = st.step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            return out;
+        auto c = read_case(st);
+        if (!c)
+            return c.error();
+        out.push_back(std::move(*c));
+    }
+}
+
+result<std::optional<case_record>> read_one_case(statement& st)
+{
+    auto row = st.step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return std::optional<case_record>{};
+    auto c = read_case(st);
+    if (!c)
+        return c.error();
+    return std::optional<case_record>{std::move(*c)};
+}
+
+// ---- outbox rows
+
+constexpr std::string_view select_outbox =
+    "SELECT o.id, o.case_id, o.kind, o.platform, o.channel, "
+    // A message for the case's thread takes the thread the case knows by now.
+    "CASE WHEN o.case_thread = 1 AND c.origin_thread <> '' AND c.origin_platform = o.platform "
+    "AND c.origin_channel = o.channel THEN c.origin_thread ELSE o.thread END, "
+    "o.case_thread, o.direct, o.text, o.mentions, o.state, o.created_at, o.attempts, o.next_attempt_at, "
+    "o.last_error "
+    "FROM outbox AS o LEFT JOIN cases AS c ON c.id = o.case_id ";
+
+result<outbox_entry> read_outbox_entry(connection& db, const statement& st)
+{
+    outbox_entry e;
+    auto& m = e.message;
+    m.id = st.integer(0);
+    if (!st.is_null(1))
+        m.case_ref = st.integer(1);
+    m.kind = st.text(2);
+    auto const where = parse_platform(st.text(3));
+    auto const state = parse_delivery_state(st.text(10));
+    if (!where || !state)
+        return errc::storage_failed;
+    m.to.where = *where;
+    m.to.channel = st.text(4);
+    m.to.thread = st.text(5);
+    m.to.case_thread = st.boolean(6);
+    m.to.direct = st.boolean(7);
+    m.text = st.text(8);
+    auto mentions = decode_mentions(db, st.text(9));
+    if (!mentions)
+        return mentions.error();
+    m.mentions = std::move(*mentions);
+    e.state = *state;
+    e.created_at = st.time(11);
+    e.attempts = st.small_integer(12);
+    e.next_attempt_at = st.time(13);
+    e.last_error = st.text(14);
+    return e;
+}
+
+result<std::vector<outbox_entry>> read_outbox(connection& db, statement& st)
+{
+    std::vector<outbox_entry> out;
+    for (;;) {
+        auto row = st.step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            return out;
+        auto e = read_outbox_entry(db, st);
+        if (!e)
+            return e.error();
+        out.push_back(std::move(*e));
+    }
+}
+
+constexpr std::string_view outbox_exists_sql = "SELECT 1 FROM outbox WHERE id = ?1";
+
+// After an update that changed nothing: fine for a message no longer pending,
+// not_found for an id that never existed.
+result<void> require_outbox_row(connection& db, std::int64_t id)
+{
+    auto st = db.prepare(outbox_exists_sql);
+    if (!st)
+        return st.error();
+    st->bind_int(1, id);
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return errc::not_found;
+    return {};
+}
+
+}  // namespace
+
+// ---- opening and migrating
+
+sqlite_store::sqlite_store(std::unique_ptr<connection> db, const bot::clock& clk, int version)
+    : db_(std::move(db)), clock_(clk), schema_version_(version)
+{
+}
+
+sqlite_store::~sqlite_store() = default;
+
+result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path, const bot::clock& clk)
+{
+    auto opened = open_and_migrate(path, latest_version());
+    if (!opened)
+        return opened.error();
+    auto& [db, version] = *opened;
+    return std::unique_ptr<sqlite_store>{new sqlite_store{std::move(db), clk, version}};
+}
+
+result<int> sqlite_store::migrate(const std::string& path)
+{
+    return migrate_to(path, latest_version());
+}
+
+result<int> sqlite_store::migrate_to(const std::string& path, int version)
+{
+    auto opened = open_and_migrate(path, std::min(version, latest_version()));
+    if (!opened)
+        return opened.error();
+    return opened->second;
+}
+
+int sqlite_store::latest_schema_version() noexcept
+{
+    return latest_version();
+}
+
+// ---- case_store
+
+// Never below an id already stored, so a case written with a number from elsewhere
+// cannot collide with a later allocation. One statement: its own short transaction.
+constexpr std::string_view allocate_case_id_sql =
+    "UPDATE case_numbers SET last = max(last, coalesce((SELECT max(id) FROM cases), 0)) + 1 WHERE id = 1 "
+    "RETURNING last";
+
+result<case_id> sqlite_store::allocate_case_id()
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(allocate_case_id_sql);
+    if (!st)
+        return st.error();
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return errc::storage_failed;  // the counter row is missing
+    case_id const id = st->integer(0);
+    if (auto done = st->run(); !done)  // finishes the statement, committing
+        return done.error();
+    return id;
+}
+
+constexpr std::string_view where_id = "WHERE id = ?1";
+constexpr std::string_view find_sql = join_sql<select_cases, where_id>;
+
+result<std::optional<case_record>> sqlite_store::find(case_id id)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(find_sql);
+    if (!st)
+        return st.error();
+    st->bind_int(1, id);
+    return read_one_case(*st);
+}
+
+constexpr std::string_view where_thread =
+    "WHERE origin_platform = ?1 AND origin_channel = ?2 AND origin_thread = ?3 ORDER BY id LIMIT 1";
+constexpr std::string_view find_by_thread_sql = join_sql<select_cases, where_thread>;
+// `card_ref <> ''` lets SQLite use the partial index cases_by_card.
+constexpr std::string_view where_card =
+    "WHERE origin_platform = ?1 AND origin_channel = ?2 AND card_ref = ?3 AND card_ref <> '' ORDER BY id LIMIT 1";
+constexpr std::string_view find_by_card_sql = join_sql<select_cases, where_card>;
+
+result<std::optional<case_record>> sqlite_store::find_by_thread(platform where, std::string_view channel,
+                                                                std::string_view thread)
+{
+    if (thread.empty())
+        return std::optional<case_record>{};
+    std::lock_guard lock{mutex_};
+    // Two indexed look-ups rather than one OR, which SQLite could only answer by scanning the channel.
+    for (auto sql : {find_by_thread_sql, find_by_card_sql}) {
+        auto st = db_->prepare(sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, to_string(where));
+        st->bind_text(2, channel);
+        st->bind_text(3, thread);
+        auto found = read_one_case(*st);
+        if (!found || *found)
+            return found;
+    }
+    return std::optional<case_record>{};
+}
+
+// list(): one statement per scope, with and without a customer, so each can use its
+// index. Parameters: ?1 limit, ?2 customer, ?3 actor id.
+constexpr std::string_view where_kw = "WHERE ";
+constexpr std::string_view customer_filter = "customer = ?2 AND ";
+constexpr std::string_view open_filter = "state IN ('open', 'responded', 'waiting')";
+constexpr std::string_view mine_filter =
+    "state IN ('open', 'responded', 'waiting') AND ?3 <> '' AND (assignee = ?3 OR opened_by = ?3)";
+constexpr std::string_view breached_filter =
+    "((state = 'open' AND initial_breached = 1) OR (state = 'responded' AND status_breached = 1))";
+constexpr std::string_view waiting_filter = "state = 'waiting'";
+constexpr std::string_view all_filter = "1";
+constexpr std::string_view by_id_limit = " ORDER BY id LIMIT ?1";
+
+template <const std::string_view& Filter>
+constexpr std::string_view list_sql = join_sql<select_cases, where_kw, Filter, by_id_limit>;
+template <const std::string_view& Filter>
+constexpr std::string_view list_customer_sql = join_sql<select_cases, where_kw, customer_filter, Filter, by_id_limit>;
+
+std::string_view list_statement(list_scope scope, bool by_customer) noexcept
+{
+    switch (scope) {
+    case list_scope::open: return by_customer ? list_customer_sql<open_filter> : list_sql<open_filter>;
+    case list_scope::mine: return by_customer ? list_customer_sql<mine_filter> : list_sql<mine_filter>;
+    case list_scope::breached: return by_customer ? list_customer_sql<breached_filter> : list_sql<breached_filter>;
+    case list_scope::waiting: return by_customer ? list_customer_sql<waiting_filter> : list_sql<waiting_filter>;
+    case list_scope::all: return by_customer ? list_customer_sql<all_filter> : list_sql<all_filter>;
+    }
+    return list_sql<open_filter>;
+}
+
+result<std::vector<case_record>> sqlite_store::list(const case_query& q)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(list_statement(q.scope, q.customer.has_value()));
+    if (!st)
+        return st.error();
+    st->bind_int(1, to_limit(q.limit));
+    if (q.customer)
+        st->bind_text(2, *q.customer);
+    if (q.scope == list_scope::mine)
+        st->bind_text(3, q.actor_id);
+    return read_cases(*st);
+}
+
+constexpr std::string_view history_sql =
+    "SELECT case_id, at, actor, what, detail FROM case_events WHERE case_id = ?1 ORDER BY seq";
+
+result<std::vector<case_event>> sqlite_store::history(case_id id)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(history_sql);
+    if (!st)
+        return st.error();
+    st->bind_int(1, id);
+    std::vector<case_event> out;
+    for (;;) {
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            return out;
+        out.push_back(case_event{st->integer(0), st->time(1), st->text(2), st->text(3), st->text(4)});
+    }
+}
+
+constexpr std::string_view insert_case_head = "INSERT INTO cases (";
+constexpr std::string_view insert_case_tail =
+    ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
+    "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39) "
+    "ON CONFLICT (id) DO NOTHING";
+constexpr std::string_view insert_case_sql = join_sql<insert_case_head, case_columns, insert_case_tail>;
+
+// An update writes an indexed column only when its value changes: SQLite rewrites an
+// index entry for every column in the SET list, changed or not, and a scheduler pass
+// changes little more than next_alarm_at. One statement per combination of changed
+// indexed columns, built at compile time. Parameters as bind_case(), ?40 the expected
+// version. The origin thread and card_ref are learned at delivery: an update that
+// carries them empty keeps the stored ones.
+enum update_part : unsigned {
+    set_alarm = 1U,     // cases_by_next_alarm
+    set_state = 2U,     // cases_by_state, cases_by_customer_state
+    set_customer = 4U,  // cases_by_customer_state
+    set_origin = 8U,    // cases_by_thread, cases_by_card
+    set_card = 16U,     // cases_by_card
+    all_update_parts = 32U,
+};
+constexpr std::string_view update_head =
+    "UPDATE cases SET title = ?7, description = ?8, category = ?9, severity = ?10, opened_by = ?12, "
+    "assignee = ?13, assignee_name = ?14, created_at = ?15, responded_at = ?16, updated_at = ?17, "
+    "resolved_at = ?18, closed_at = ?19, paused_at = ?20, paused_business = ?21, "
+    "initial_anchor = ?22, initial_due = ?23, initial_reminded = ?24, initial_breached = ?25, "
+    "initial_pings = ?26, initial_escalated = ?27, "
+    "status_anchor = ?28, status_due = ?29, status_reminded = ?30, status_breached = ?31, "
+    "status_pings = ?32, status_escalated = ?33, "
+    "request_severity = ?34, request_by = ?35, request_reason = ?36, request_at = ?37, version = ?39";
+constexpr std::string_view set_alarm_sql = ", next_alarm_at = ?38";
+constexpr std::string_view set_state_sql = ", state = ?11";
+constexpr std::string_view set_customer_sql = ", customer = ?2";
+constexpr std::string_view set_origin_sql =
+    ", origin_platform = ?3, origin_channel = ?4, origin_thread = coalesce(nullif(?5, ''), origin_thread)";
+constexpr std::string_view set_card_sql = ", card_ref = coalesce(nullif(?6, ''), card_ref)";
+constexpr std::string_view set_nothing = "";
+constexpr std::string_view update_where = " WHERE id = ?1 AND version = ?40";
+
+template <unsigned Parts>
+constexpr std::string_view update_case_sql =
+    join_sql<update_head, (Parts & set_alarm) ? set_alarm_sql : set_nothing,
+             (Parts & set_state) ? set_state_sql : set_nothing, (Parts & set_customer) ? set_customer_sql : set_nothing,
+             (Parts & set_origin) ? set_origin_sql : set_nothing, (Parts & set_card) ? set_card_sql : set_nothing,
+             update_where>;
+
+template <std::size_t... Parts>
+constexpr auto make_update_statements(std::index_sequence<Parts...>) noexcept
+{
+    return std::array<std::string_view, sizeof...(Parts)>{update_case_sql<Parts>...};
+}
+constexpr auto update_case_statements = make_update_statements(std::make_index_sequence<all_update_parts>{});
+
+// What an update must rewrite: the stored indexed columns, read in the write transaction.
+constexpr std::string_view stored_keys_sql =
+    "SELECT version, next_alarm_at, state, customer, origin_platform, origin_channel, origin_thread, card_ref "
+    "FROM cases WHERE id = ?1";
+
+constexpr std::string_view insert_event_sql =
+    "INSERT INTO case_events (case_id, at, actor, what, detail) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+constexpr std::string_view insert_message_sql =
+    "INSERT INTO outbox (case_id, kind, platform, channel, thread, case_thread, direct, text, mentions, state, "
+    "created_at, attempts, next_attempt_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, 0, ?10)";
+
+// Writes one change inside the caller's transaction; errc::conflict before writing anything.
+result<void> sqlite_store::commit_one(const stored_change& change)
+{
+    auto const& c = change.after;
+    bool const insert = change.expected_version == 0;
+    unsigned parts = 0;
+    if (!insert) {
+        auto st = db_->prepare(stored_keys_sql);
+        if (!st)
+            return st.error();
+        st->bind_int(1, c.id);
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!*row || st->integer(0) != change.expected_version)
+            return errc::conflict;
+        auto const alarm = st->optional_time(1);
+        auto learned = [&](int col, const std::string& now) { return !now.empty() && now != st->text_view(col); };
+        parts = (alarm != c.next_alarm_at ? set_alarm : 0U) |
+                (st->text_view(2) != to_string(c.state) ? set_state : 0U) |
+                (st->text_view(3) != c.customer ? set_customer : 0U) |
+                (st->text_view(4) != to_string(c.origin.where) || st->text_view(5) != c.origin.channel ||
+                         learned(6, c.origin.thread)
+                     ? set_origin
+                     : 0U) |
+                (learned(7, c.card_ref) ? set_card : 0U);
+    }
+    {
+        auto st = db_->prepare(insert ? insert_case_sql : update_case_statements[parts]);
+        if (!st)
+            return st.error();
+        bind_case(*st, c, change.expected_version + 1);
+        if (!insert)
+            st->bind_int(case_column_count + 1, change.expected_version);
+        if (auto done = st->run(); !done)
+            return done;
+        if (db_->changes() == 0)
+            return errc::conflict;
+    }
+    for (auto const& e : change.events) {
+        auto st = db_->prepare(insert_event_sql);
+        if (!st)
+            return st.error();
+        st->bind_int(1, c.id);
+        st->bind_time(2, e.at);
+        st->bind_text(3, e.actor);
+        st->bind_text(4, e.what);
+        st->bind_text(5, e.detail);
+        if (auto done = st->run(); !done)
+            return done;
+    }
+    if (change.messages.empty())
+        return {};
+    // The change happened when its events did; the domain stamped them with its clock.
+    auto const latest = std::max_element(change.events.begin(), change.events.end(),
+                                         [](auto const& a, auto const& b) { return a.at < b.at; });
+    wall_time const created = latest != change.events.end() ? latest->at : clock_.now();
+    for (auto const& m : change.messages) {
+        auto st = db_->prepare(insert_message_sql);
+        if (!st)
+            return st.error();
+        std::string const mentions = encode_mentions(m.mentions);  // outlives the step
+        if (m.case_ref)
+            st->bind_int(1, *m.case_ref);
+        else
+            st->bind_null(1);
+        st->bind_text(2, m.kind);
+        st->bind_text(3, to_string(m.to.where));
+        st->bind_text(4, m.to.channel);
+        st->bind_text(5, m.to.thread);
+        st->bind_bool(6, m.to.case_thread);
+        st->bind_bool(7, m.to.direct);
+        st->bind_text(8, m.text);
+        st->bind_text(9, mentions);
+        st->bind_time(10, created);
+        if (auto done = st->run(); !done)
+            return done;
+    }
+    return {};
+}
+
+result<void> sqlite_store::commit(const stored_change& change)
+{
+    std::lock_guard lock{mutex_};
+    auto tx = transaction::begin(*db_);
+    if (!tx)
+        return tx.error();
+    if (auto done = commit_one(change); !done)
+        return done;  // the transaction rolls back
+    return tx->commit();
+}
+
+result<std::vector<case_id>> sqlite_store::commit_batch(std::span<const stored_change> changes)
+{
+    std::lock_guard lock{mutex_};
+    auto tx = transaction::begin(*db_);
+    if (!tx)
+        return tx.error();
+    std::vector<case_id> conflicted;
+    for (auto const& change : changes) {
+        auto item = savepoint::begin(*db_);
+        if (!item)
+            return item.error();
+        if (auto done = commit_one(change); !done) {
+            if (done.error() != errc::conflict)
+                return done.error();
+            if (auto undone = item->rollback(); !undone)
+                return undone.error();
+            conflicted.push_back(change.after.id);
+            continue;
+        }
+        if (auto released = item->release(); !released)
+            return released.error();
+    }
+    if (auto done = tx->commit(); !done)
+        return done.error();
+    return conflicted;
+}
+
+// Reads the partial index cases_by_next_alarm: `next_alarm_at <= ?` implies NOT NULL.
+constexpr std::string_view where_due = "WHERE next_alarm_at <= ?1 ORDER BY next_alarm_at, id LIMIT ?2";
+constexpr std::string_view due_cases_sql = join_sql<select_cases, where_due>;
+
+result<std::vector<case_record>> sqlite_store::due_cases(wall_time now, std::size_t limit)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(due_cases_sql);
+    if (!st)
+        return st.error();
+    st->bind_time(1, now);
+    st->bind_int(2, to_limit(limit));
+    return read_cases(*st);
+}
+
+constexpr std::string_view contacts_sql =
+    "SELECT customer_id, address, name, added_by, added_at FROM contacts WHERE customer_id = ?1 ORDER BY rowid";
+
+result<std::vector<contact>> sqlite_store::contacts(std::string_view customer)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(contacts_sql);
+    if (!st)
+        return st.error();
+    st->bind_text(1, customer);
+    std::vector<contact> out;
+    for (;;) {
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            return out;
+        out.push_back(contact{st->text(0), st->text(1), st->text(2), st->text(3), st->time(4)});
+    }
+}
+
+constexpr std::string_view add_contact_sql =
+    "INSERT INTO contacts (customer_id, address, name, added_by, added_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+    "ON CONFLICT (customer_id, address) DO NOTHING";
+
+result<bool> sqlite_store::add_contact(const contact& c)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(add_contact_sql);
+    if (!st)
+        return failure(st.error());
+    st->bind_text(1, c.customer);
+    st->bind_text(2, c.address);
+    st->bind_text(3, c.name);
+    st->bind_text(4, c.added_by);
+    st->bind_time(5, c.added_at);
+    if (auto done = st->run(); !done)
+        return failure(done.error());
+    return db_->changes() > 0;
+}
+
+constexpr std::string_view remove_contact_sql = "DELETE FROM contacts WHERE customer_id = ?1 AND address = ?2";
+
+result<bool> sqlite_store::remove_contact(std::string_view customer, std::string_view address)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(remove_contact_sql);
+    if (!st)
+        return failure(st.error());
+    st->bind_text(1, customer);
+    st->bind_text(2, address);
+    if (auto done = st->run(); !done)
+        return failure(done.error());
+    return db_->changes() > 0;
+}
+
+// ---- outbox
+
+constexpr std::string_view where_ready = "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.id LIMIT ?2";
+constexpr std::string_view pending_sql = join_sql<select_outbox, where_ready>;
+
+result<std::vector<outbox_entry>> sqlite_store::pending(wall_time ready_by, std::size_t limit)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(pending_sql);
+    if (!st)
+        return st.error();
+    st->bind_time(1, ready_by);
+    st->bind_int(2, to_limit(limit));
+    return read_outbox(*db_, *st);
+}
+
+constexpr std::string_view mark_delivered_sql =
+    "UPDATE outbox SET state = 'delivered', delivered_at = ?2, platform_ref = ?3 "
+    "WHERE id = ?1 AND state = 'pending' RETURNING case_id, kind, case_thread";
+
+// ?1 case id, ?2 the card's platform id, ?3 whether the card was posted as the case's thread root.
+constexpr std::string_view card_delivered_sql =
+    "UPDATE cases SET "
+    "origin_thread = CASE WHEN ?3 = 1 AND origin_thread = '' THEN ?2 ELSE origin_thread END, "
+    "card_ref = CASE WHEN (?3 = 1 AND origin_thread = '') OR (origin_thread <> '' AND card_ref = '') "
+    "THEN ?2 ELSE card_ref END "
+    "WHERE id = ?1 AND ?2 <> ''";
+
+result<void> sqlite_store::delivered(std::int64_t id, wall_time at, std::string_view platform_ref)
+{
+    std::lock_guard lock{mutex_};
+    auto tx = transaction::begin(*db_);
+    if (!tx)
+        return tx.error();
+    std::optional<case_id> card_of;
+    bool thread_root = false;
+    {
+        auto st = db_->prepare(mark_delivered_sql);
+        if (!st)
+            return st.error();
+        st->bind_int(1, id);
+        st->bind_time(2, at);
+        st->bind_text(3, platform_ref);
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!*row) {
+            // Delivered, failed or unknown: a repeated call changes nothing.
+            if (auto known = require_outbox_row(*db_, id); !known)
+                return known;
+            return tx->commit();
+        }
+        if (!st->is_null(0) && st->text(1) == "case_card") {
+            card_of = st->integer(0);
+            thread_root = st->boolean(2);
+        }
+        if (auto done = st->run(); !done)
+            return done;
+    }
+    if (card_of) {
+        auto st = db_->prepare(card_delivered_sql);
+        if (!st)
+            return st.error();
+        st->bind_int(1, *card_of);
+        st->bind_text(2, platform_ref);
+        st->bind_bool(3, thread_root);
+        if (auto done = st->run(); !done)
+            return done;
+    }
+    return tx->commit();
+}
+
+constexpr std::string_view retry_later_sql =
+    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 "
+    "WHERE id = ?1 AND state = 'pending'";
+
+result<void> sqlite_store::retry_later(std::int64_t id, wall_time next_attempt, std::string_view error)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(retry_later_sql);
+    if (!st)
+        return st.error();
+    st->bind_int(1, id);
+    st->bind_time(2, next_attempt);
+    st->bind_text(3, error);
+    if (auto done = st->run(); !done)
+        return done;
+    if (db_->changes() == 0)
+        return require_outbox_row(*db_, id);
+    return {};
+}
+
+constexpr std::string_view mark_failed_sql =
+    "UPDATE outbox SET state = 'failed', attempts = attempts + 1, failed_at = ?2, last_error = ?3 "
+    "WHERE id = ?1 AND state = 'pending'";
+
+result<void> sqlite_store::failed(std::int64_t id, wall_time at, std::string_view error)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(mark_failed_sql);
+    if (!st)
+        return st.error();
+    st->bind_int(1, id);
+    st->bind_time(2, at);
+    st->bind_text(3, error);
+    if (auto done = st->run(); !done)
+        return done;
+    if (db_->changes() == 0)
+        return require_outbox_row(*db_, id);
+    return {};
+}
+
+// ---- administration and diagnostics
+
+constexpr std::string_view clear_channels_sql = "DELETE FROM channels";
+constexpr std::string_view clear_people_sql = "DELETE FROM people";
+constexpr std::string_view upsert_customer_sql =
+    "INSERT INTO customers (id, name) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET name = excluded.name";
+constexpr std::string_view customer_ids_sql = "SELECT id FROM customers";
+constexpr std::string_view drop_customer_sql =
+    "DELETE FROM customers WHERE id = ?1 "
+    "AND NOT EXISTS (SELECT 1 FROM cases WHERE customer = ?1) "
+    "AND NOT EXISTS (SELECT 1 FROM contacts WHERE customer_id = ?1)";
+constexpr std::string_view insert_channel_sql =
+    "INSERT OR REPLACE INTO channels (platform, channel_id, customer_id, opens) VALUES (?1, ?2, ?3, ?4)";
+constexpr std::string_view insert_person_sql =
+    "INSERT OR REPLACE INTO people (id, name, role, customer_id, slack_user, teams_user) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+result<void> sqlite_store::sync_directory(const bot::directory& dir)
+{
+    std::lock_guard lock{mutex_};
+    auto tx = transaction::begin(*db_);
+    if (!tx)
+        return tx.error();
+    // Channels reference customers: clear them before customers may go.
+    for (auto sql : {clear_channels_sql, clear_people_sql})
+        if (auto done = db_->run(sql); !done)
+            return done;
+    std::set<std::string, std::less<>> configured;
+    for (auto const& c : dir.customers()) {
+        auto st = db_->prepare(upsert_customer_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, c.id);
+        st->bind_text(2, c.name);
+        if (auto done = st->run(); !done)
+            return done;
+        configured.insert(c.id);
+    }
+    std::vector<std::string> departed;
+    {
+        auto st = db_->prepare(customer_ids_sql);
+        if (!st)
+            return st.error();
+        for (;;) {
+            auto row = st->step();
+            if (!row)
+                return row.error();
+            if (!*row)
+                break;
+            if (auto id = st->text(0); !configured.contains(id))
+                departed.push_back(std::move(id));
+        }
+    }
+    // A departed customer stays while its cases or contacts reference it.
+    for (auto const& id : departed) {
+        auto st = db_->prepare(drop_customer_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, id);
+        if (auto done = st->run(); !done)
+            return done;
+    }
+    for (auto const& ch : dir.channels()) {
+        auto st = db_->prepare(insert_channel_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, to_string(ch.where));
+        st->bind_text(2, ch.channel);
+        st->bind_text_or_null(3, ch.customer);
+        st->bind_text(4, to_text(ch.opens));
+        if (auto done = st->run(); !done)
+            return done;
+    }
+    for (auto const& p : dir.people()) {
+        auto st = db_->prepare(insert_person_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, p.id);
+        st->bind_text(2, p.name);
+        st->bind_text(3, to_string(p.who));
+        st->bind_text_or_null(4, p.customer);
+        st->bind_text_or_null(5, p.slack_user);
+        st->bind_text_or_null(6, p.teams_user);
+        if (auto done = st->run(); !done)
+            return done;
+    }
+    return tx->commit();
+}
+
+constexpr std::string_view newest_first = "ORDER BY o.id DESC LIMIT ?1";
+constexpr std::string_view recent_outbox_sql = join_sql<select_outbox, newest_first>;
+
+result<std::vector<outbox_entry>> sqlite_store::recent_outbox(std::size_t limit)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(recent_outbox_sql);
+    if (!st)
+        return st.error();
+    st->bind_int(1, to_limit(limit));
+    return read_outbox(*db_, *st);
+}
+
+constexpr std::string_view count_open_cases_sql =
+    "SELECT count(*) FROM cases WHERE state IN ('open', 'responded', 'waiting')";
+
+result<std::size_t> sqlite_store::count_open_cases()
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(count_open_cases_sql);
+    if (!st)
+        return st.error();
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return errc::storage_failed;
+    return static_cast<std::size_t>(st->integer(0));
+}
+
+}  // namespace bot::store

@@ -1,0 +1,149 @@
+#pragma once
+// The SQLite adapter behind both storage ports: cases with their history
+// (bot::case_store) and the messages waiting for delivery (bot::outbox).
+//
+// Thread-safety: one object may be shared by several threads. Every public
+// member function takes an internal mutex, so calls are serialized on the
+// object's single connection. Several objects and several processes may open
+// the same file: the database runs in WAL mode with a 5 s busy timeout, and
+// every write runs in a BEGIN IMMEDIATE transaction.
+//
+// Errors: nothing throws. Failures come back as bot::errc: storage_busy when
+// another writer held the database past the busy timeout, storage_failed for
+// any other SQLite failure (disk full, corrupt file, a constraint, including a
+// case or contact whose customer is not in the customers table), conflict for
+// a stale expected_version, schema_too_new for a database written by a newer
+// casebot, not_found for an outbox id that does not exist.
+//
+// Cases, channels and contacts reference customers by id (foreign keys), so
+// the app calls sync_directory() at startup and on every configuration reload,
+// before committing cases. Tests: tests/store/sqlite_store_test.cpp.
+#include "bot/case_store.hpp"
+#include "bot/clock.hpp"
+#include "bot/directory.hpp"
+#include "bot/outbox.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bot::store {
+
+namespace detail {
+class connection;  // store/sqlite_store.cpp
+}
+
+class sqlite_store final : public bot::case_store, public bot::outbox {
+public:
+    // Opens (creating if needed) the database at `path` (":memory:" for a private
+    // in-memory one) with journal_mode=WAL (files), foreign_keys=ON,
+    // synchronous=NORMAL and a 5 s busy timeout, then runs pending migrations.
+    // `clk` stamps outbox messages of a change that has no events (see commit());
+    // it must outlive the store. schema_too_new when the file's user_version is
+    // newer than latest_schema_version().
+    static result<std::unique_ptr<sqlite_store>> open(const std::string& path,
+                                                      const bot::clock& clk = bot::real_clock());
+
+    // Brings the database at `path` to the latest schema and returns the version
+    // reached (`casebot migrate`). Each migration runs in its own transaction.
+    static result<int> migrate(const std::string& path);
+
+    // Test hook: applies only migrations 1..`version` (never downgrades) and returns
+    // the version reached, so tests can build a database as an older casebot left it.
+    static result<int> migrate_to(const std::string& path, int version);
+
+    // The schema version this build writes: the number of the last migration.
+    static int latest_schema_version() noexcept;
+
+    ~sqlite_store() override;
+    sqlite_store(const sqlite_store&) = delete;
+    sqlite_store& operator=(const sqlite_store&) = delete;
+
+    // The schema version of the open database (always latest_schema_version()).
+    int schema_version() const noexcept { return schema_version_; }
+
+    // bot::case_store
+
+    // Takes the next number from a counter in its own short transaction, so a
+    // number is never handed out twice, across objects and processes, even when
+    // the command that took it fails. Never below an id already stored.
+    result<case_id> allocate_case_id() override;
+    result<std::optional<case_record>> find(case_id id) override;
+    // Matches the case's origin thread, or else its card_ref; nullopt for an empty thread.
+    result<std::optional<case_record>> find_by_thread(platform where, std::string_view channel,
+                                                      std::string_view thread) override;
+    // Ordered by id, at most q.limit. `mine` with an empty actor_id matches nothing.
+    result<std::vector<case_record>> list(const case_query& q) override;
+    // Oldest first.
+    result<std::vector<case_event>> history(case_id id) override;
+
+    // One transaction: inserts the case (expected_version 0; conflict when the id
+    // exists) or updates it where the stored version is expected_version (conflict
+    // otherwise, and nothing is written), then appends the events and enqueues the
+    // messages as pending. The stored version is expected_version + 1, whatever
+    // change.after.version says; events are stored under change.after.id.
+    // The case's origin thread and card_ref are learned at delivery (delivered()):
+    // an update that carries them empty keeps the stored ones, so a change computed
+    // before the card went out does not erase them.
+    // Messages are stamped (created_at, first next_attempt_at) with the latest
+    // instant among the change's events, or with the store's clock when it has none.
+    result<void> commit(const stored_change& change) override;
+    // One transaction, each change under its own savepoint: a conflicting change is
+    // rolled back and its id returned while the others commit. Any other failure
+    // rolls back the whole batch and is returned.
+    result<std::vector<case_id>> commit_batch(std::span<const stored_change> changes) override;
+    // next_alarm_at <= now, earliest first (ties by id), at most `limit`; a case
+    // without a next alarm is never returned. Reads an index of alarmed cases only.
+    result<std::vector<case_record>> due_cases(wall_time now, std::size_t limit) override;
+    // In the order they were added.
+    result<std::vector<contact>> contacts(std::string_view customer) override;
+    // Addresses compare case-insensitively (ASCII): "Bob@acme.com" duplicates "bob@acme.com".
+    result<bool> add_contact(const contact& c) override;
+    result<bool> remove_contact(std::string_view customer, std::string_view address) override;
+
+    // bot::outbox
+
+    // Ordered by id. A message for the case's thread (destination.case_thread) carries
+    // the case's current thread when the case has one by now; a message queued before
+    // its case card was delivered may still carry an empty thread.
+    result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit) override;
+    // Marks a pending message delivered; for a message that is no longer pending it
+    // changes nothing and succeeds (not_found for an unknown id). In the same
+    // transaction, a delivered case card teaches the case its thread: posted as the
+    // thread root (case_thread set, case without a thread) the case's origin thread
+    // and card_ref become `platform_ref`; posted into an existing thread, card_ref
+    // becomes `platform_ref` if it was empty. The case's version is not bumped.
+    result<void> delivered(std::int64_t id, wall_time at, std::string_view platform_ref) override;
+    // Counts a failed attempt, records `error` and schedules the next attempt; no
+    // effect on a message that is no longer pending (not_found for an unknown id).
+    result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error) override;
+    // Counts a failed attempt and gives up on the message for good; no effect on a
+    // message that is no longer pending (not_found for an unknown id).
+    result<void> failed(std::int64_t id, wall_time at, std::string_view error) override;
+
+    // Administration and diagnostics
+
+    // Replaces the customers, channels and people tables with the configured ones,
+    // in one transaction. A customer that left the configuration keeps its row while
+    // cases or contacts still reference it. Channel webhook URLs (secrets) are not stored.
+    result<void> sync_directory(const bot::directory& dir);
+    // The latest messages in any state, newest first.
+    result<std::vector<outbox_entry>> recent_outbox(std::size_t limit);
+    // Cases not resolved, closed or declined.
+    result<std::size_t> count_open_cases();
+
+private:
+    sqlite_store(std::unique_ptr<detail::connection> db, const bot::clock& clk, int version);
+
+    result<void> commit_one(const stored_change& change);
+
+    std::mutex mutex_;                 // guards db_: one call at a time on the connection
+    std::unique_ptr<detail::connection> db_;
+    const bot::clock& clock_;
+    int schema_version_ = 0;
+};
+
+}  // namespace bot::store

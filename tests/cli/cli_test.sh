@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# End-to-end checks of the casebot command line, run by ctest:
+#   cli_test.sh <path to casebot> <source dir>
+# Each check prints what it tried; the first failure stops the script with the output seen.
+set -uo pipefail
+casebot=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+config="$src/config/demo.toml"
+db="$work/cases.db"
+failures=0
+
+check() {  # check <description> <expected substring> <output>
+    if [[ "$3" == *"$2"* ]]; then
+        echo "ok   $1"
+    else
+        echo "FAIL $1: expected to find [$2] in:"; echo "$3" | sed 's/^/     /'
+        failures=$((failures + 1))
+    fi
+}
+status() {  # status <description> <expected code> <command…>
+    local desc=$1 want=$2; shift 2
+    out=$("$@" 2>&1); local got=$?
+    if [ "$got" -eq "$want" ]; then echo "ok   $desc (exit $got)"; else
+        echo "FAIL $desc: exit $got, expected $want"; echo "$out" | sed 's/^/     /'; failures=$((failures + 1)); fi
+}
+
+# sla: what-if answers computed by hand.
+out=$("$casebot" sla --severity critical --opened 2026-03-06T17:30:00-05:00 --json)
+check "critical Fri 17:30 EST: 30m Fri + 30m Mon after DST" '"initial_response_due":"2026-03-09T09:30:00-04:00"' "$out"
+check "critical cadence is daily" '"status_update_cadence":"1 business day"' "$out"
+out=$("$casebot" sla --severity normal --opened 2026-10-30T16:00:00-04:00 --json)
+check "normal Fri 16:00 EDT: 2h Fri + 2h Mon after DST ends" '"initial_response_due":"2026-11-02T11:00:00-05:00"' "$out"
+check "normal cadence is weekly" '"status_update_cadence":"1 business week"' "$out"
+out=$("$casebot" sla --severity low --opened 2026-11-25T12:00:00-05:00 --json)
+check "low Wed 12:00: 6h Wed + 3h Thu" '"initial_response_due":"2026-11-26T12:00:00-05:00"' "$out"
+check "low has no status cadence" '"status_update_cadence":null' "$out"
+cat > "$work/holidays.toml" <<'TOML'
+[support]
+holidays = ["2026-11-26", "2026-11-27"]
+TOML
+out=$("$casebot" sla --config "$work/holidays.toml" --severity low --opened 2026-11-25T12:00:00-05:00 --json)
+check "low over Thanksgiving holidays: 6h Wed + 3h Mon" '"initial_response_due":"2026-11-30T12:00:00-05:00"' "$out"
+out=$("$casebot" sla --severity critical --opened 2026-03-07T10:00:00Z)
+check "plain sla says when the clock starts" "the clock starts Mon 9 Mar 2026 09:00 EDT" "$out"
+status "sla without --opened is a usage error" 2 "$casebot" sla --severity critical
+status "sla with a bad severity is a usage error" 2 "$casebot" sla --severity urgent --opened 2026-03-07T10:00:00Z
+status "sla with an offset-less instant is a usage error" 2 "$casebot" sla --severity low --opened 2026-03-07T10:00:00
+
+# migrate, then commands from separate processes on one database.
+out=$("$casebot" migrate --config "$config" --db "$db")
+check "migrate reports the schema version" "schema version" "$out"
+out=$("$casebot" cmd --config "$config" --db "$db" --as carol --channel C0ACME --now 2026-03-09T13:00:00Z \
+      "new critical error Invoices fail")
+check "a customer opens a case" "Opened #1: Invoices fail" "$out"
+check "its card is queued for the thread" "queued for slack C0ACME (thread of #1)" "$out"
+out=$("$casebot" cmd --config "$config" --db "$db" --as ana --channel C0ACME --now 2026-03-09T13:10:00Z "show 1")
+check "another process reads the case back" "Severity: critical" "$out"
+status "a customer may not claim" 1 "$casebot" cmd --config "$config" --db "$db" --as carol --channel C0ACME claim\ 1
+check "…and is told who may" "Only the support team can use" "$out"
+status "gus cannot see acme's case" 1 "$casebot" cmd --config "$config" --db "$db" --as gus \
+    --channel 19:globex@thread.tacv2 "show 1"
+check "…and learns nothing" "I can't find #1 among the cases you can see." "$out"
+status "a malformed command is refused with its usage" 1 "$casebot" cmd --config "$config" --db "$db" --as ana \
+    --channel C0ACME "claim abc"
+check "…with the usage line" "Usage: claim <id>" "$out"
+status "an unknown user outside customer channels is refused" 2 "$casebot" cmd --config "$config" --db "$db" \
+    --as U0STRANGER --channel C0AGENTS "help"
+
+# remind: one pass enqueues the reminder, a second at the same instant nothing.
+out=$("$casebot" remind --config "$config" --db "$db" --at 2026-03-09T13:45:00Z)
+check "the reminder is enqueued 15 minutes before the deadline" "2 messages enqueued" "$out"
+check "…in the case thread" "reminder → slack C0ACME (thread of #1)" "$out"
+out=$("$casebot" remind --config "$config" --db "$db" --at 2026-03-09T13:45:00Z)
+check "a second pass at the same instant enqueues nothing" "0 cases, 0 messages enqueued" "$out"
+out=$("$casebot" remind --config "$config" --db "$db" --at 2026-03-09T14:00:00Z)
+check "at the deadline the leads are pinged" "breach → slack C0LEADS" "$out"
+out=$("$casebot" outbox --config "$config" --db "$db")
+check "the outbox lists what waits" "pending" "$out"
+check "…including the breach" "Breach: #1 (critical, acme)" "$out"
+
+# Bad configuration fails at start with file, line and key.
+printf '[support]\ntime_zone = "Mars/Olympus"\n' > "$work/bad.toml"
+status "a bad config file stops the command" 1 "$casebot" sla --config "$work/bad.toml" --severity low \
+    --opened 2026-03-07T10:00:00Z
+check "…naming file, line and key" "bad.toml:2:" "$out"
+check "…and what is wrong" "support.time_zone" "$out"
+status "a missing config file stops the command" 1 "$casebot" migrate --config "$work/nope.toml" --db "$db"
+
+# --help everywhere; unknown commands and options.
+for sub in demo migrate cmd sla remind outbox; do
+    status "casebot $sub --help" 0 "$casebot" "$sub" --help
+    check "…prints its usage" "Usage: casebot $sub" "$out"
+done
+status "casebot --help" 0 "$casebot" --help
+status "an unknown subcommand" 2 "$casebot" frobnicate
+status "an unknown option" 2 "$casebot" outbox --frob
+
+# The demo plays its day.
+out=$("$casebot" demo)
+check "the demo opens the Friday-evening case" "Opened #1: Invoices fail to post" "$out"
+check "…reminds before Monday's deadline" "Reminder: #1 (critical) needs its initial response by Mon 9 Mar 2026 09:30 EDT" "$out"
+check "…and pings the leads when an update is missed" "casebot → slack C0LEADS" "$out"
+
+if [ "$failures" -ne 0 ]; then echo "$failures check(s) failed"; exit 1; fi
+echo "all checks passed"
