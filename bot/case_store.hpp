@@ -27,6 +27,9 @@ struct stored_change {
     std::int64_t expected_version = 0;     // 0 inserts a new case
     std::vector<case_event> events;
     std::vector<outbound_message> messages;
+    // When set, the change is written only if this key was never written before
+    // (errc::duplicate otherwise): a retried chat event changes nothing.
+    std::string dedupe_key;
 };
 
 struct contact {
@@ -61,6 +64,11 @@ public:
 
     // Cases whose next alarm is due by `now`, earliest first: indexed by due instant.
     virtual result<std::vector<case_record>> due_cases(wall_time now, std::size_t limit) = 0;
+
+    // Enqueues messages that belong to no case change (a reply to a chat command, say),
+    // in one transaction; with a dedupe_key, only if that key was never written before
+    // (errc::duplicate otherwise).
+    virtual result<void> enqueue(std::span<const outbound_message> messages, std::string_view dedupe_key) = 0;
 
     virtual result<std::vector<contact>> contacts(std::string_view customer) = 0;
     // false when the address is already a contact of that customer.

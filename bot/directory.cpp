@@ -153,7 +153,7 @@ std::vector<outbound_message> directory::route(const notice& n, const case_recor
 
     switch (n.to) {
     case audience::case_thread:
-        add(destination{c.origin.where, c.origin.channel, c.origin.thread, true, false});
+        add(destination{c.origin.where, c.origin.channel, c.origin.thread, true, false, {}});
         break;
     case audience::agents:
         for (auto const& d : routes_.agents_channels)
@@ -169,7 +169,7 @@ std::vector<outbound_message> directory::route(const notice& n, const case_recor
                 for (auto where : {platform::slack, platform::teams, platform::cli}) {
                     auto const user = user_on(*lead, where);
                     if (!user.empty()) {
-                        add(destination{where, std::string{user}, {}, false, true});
+                        add(destination{where, std::string{user}, {}, false, true, {}});
                         break;
                     }
                 }

@@ -22,6 +22,7 @@ public:
         case errc::invalid_config: return "invalid configuration";
         case errc::delivery_failed: return "the chat platform refused the message";
         case errc::delivery_retry: return "the chat platform asked us to retry later";
+        case errc::duplicate: return "this event was already handled";
         }
         return "unknown casebot error";
     }

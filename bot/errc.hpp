@@ -15,6 +15,7 @@ enum class errc {
     invalid_config,      // configuration failed validation
     delivery_failed,     // a chat platform refused a message for good
     delivery_retry,      // a chat platform asked us to try later
+    duplicate,           // this event was already handled (a platform's retry)
 };
 
 const boost::system::error_category& bot_category() noexcept;

@@ -38,6 +38,7 @@ struct destination {
     std::string thread;         // thread root; empty = top level
     bool case_thread = false;   // thread is the case's, looked up at delivery (it may not exist yet)
     bool direct = false;        // a direct message to the user in `channel`
+    std::string only_for;       // shown only to this user (Slack: an ephemeral message)
     friend bool operator==(const destination&, const destination&) = default;
 };
 

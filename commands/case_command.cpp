@@ -28,7 +28,9 @@ domain_context domain_of(const context& ctx)
 
 result<void> commit_change(context& ctx, case_change change)
 {
-    return ctx.cases.commit(with_messages(std::move(change), ctx.people));
+    auto stored = with_messages(std::move(change), ctx.people);
+    stored.dedupe_key = std::exchange(ctx.dedupe_key, {});
+    return ctx.cases.commit(stored);
 }
 
 result<reply> change_case(const invocation& in, context& ctx, case_id id, const case_op& op, const on_done& done)

@@ -17,6 +17,9 @@ struct context {
     const bot::program& rules;
     const bot::directory& people;
     std::string vendor = "the vendor";
+    // Set when the command comes from a platform event that may be retried: the first
+    // change it commits carries the key, so a retry changes nothing (errc::duplicate).
+    std::string dedupe_key = {};
 };
 
 struct invocation {

@@ -701,7 +701,7 @@ constexpr std::string_view select_outbox =
     "CASE WHEN o.case_thread = 1 AND c.origin_thread <> '' AND c.origin_platform = o.platform "
     "AND c.origin_channel = o.channel THEN c.origin_thread ELSE o.thread END, "
     "o.case_thread, o.direct, o.text, o.mentions, o.state, o.created_at, o.attempts, o.next_attempt_at, "
-    "o.last_error "
+    "o.last_error, o.only_for "
     "FROM outbox AS o LEFT JOIN cases AS c ON c.id = o.case_id ";
 
 result<outbox_entry> read_outbox_entry(connection& db, const statement& st)
@@ -731,6 +731,7 @@ result<outbox_entry> read_outbox_entry(connection& db, const statement& st)
     e.attempts = st.small_integer(12);
     e.next_attempt_at = st.time(13);
     e.last_error = st.text(14);
+    m.to.only_for = st.text(15);
     return e;
 }
 
@@ -1001,14 +1002,80 @@ constexpr std::string_view insert_event_sql =
 
 constexpr std::string_view insert_message_sql =
     "INSERT INTO outbox (case_id, kind, platform, channel, thread, case_thread, direct, text, mentions, state, "
-    "created_at, attempts, next_attempt_at) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, 0, ?10)";
+    "created_at, attempts, next_attempt_at, only_for) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, 0, ?10, ?11)";
+
+constexpr std::string_view record_event_sql =
+    "INSERT INTO processed_events (key, seen_at) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING";
+
+// Enqueues messages inside the caller's transaction, stamped `created`.
+result<void> sqlite_store::insert_messages(std::span<const outbound_message> messages, wall_time created)
+{
+    for (auto const& m : messages) {
+        auto st = db_->prepare(insert_message_sql);
+        if (!st)
+            return st.error();
+        std::string const mentions = encode_mentions(m.mentions);  // outlives the step
+        if (m.case_ref)
+            st->bind_int(1, *m.case_ref);
+        else
+            st->bind_null(1);
+        st->bind_text(2, m.kind);
+        st->bind_text(3, to_string(m.to.where));
+        st->bind_text(4, m.to.channel);
+        st->bind_text(5, m.to.thread);
+        st->bind_bool(6, m.to.case_thread);
+        st->bind_bool(7, m.to.direct);
+        st->bind_text(8, m.text);
+        st->bind_text(9, mentions);
+        st->bind_time(10, created);
+        st->bind_text(11, m.to.only_for);
+        if (auto done = st->run(); !done)
+            return done;
+    }
+    return {};
+}
+
+result<void> sqlite_store::enqueue(std::span<const outbound_message> messages, std::string_view dedupe_key)
+{
+    std::lock_guard lock{mutex_};
+    auto tx = transaction::begin(*db_);
+    if (!tx)
+        return tx.error();
+    auto const now = clock_.now();
+    if (!dedupe_key.empty()) {
+        auto st = db_->prepare(record_event_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, dedupe_key);
+        st->bind_time(2, now);
+        if (auto done = st->run(); !done)
+            return done;
+        if (db_->changes() == 0)
+            return errc::duplicate;
+    }
+    if (auto done = insert_messages(messages, now); !done)
+        return done;
+    return tx->commit();
+}
 
 // Writes one change inside the caller's transaction; errc::conflict before writing anything.
 result<void> sqlite_store::commit_one(const stored_change& change)
 {
     auto const& c = change.after;
     bool const insert = change.expected_version == 0;
+    // A retried platform event: its key was written with the change it caused.
+    if (!change.dedupe_key.empty()) {
+        auto st = db_->prepare(record_event_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, change.dedupe_key);
+        st->bind_time(2, c.created_at);
+        if (auto done = st->run(); !done)
+            return done;
+        if (db_->changes() == 0)
+            return errc::duplicate;
+    }
     unsigned parts = 0;
     if (!insert) {
         auto st = db_->prepare(stored_keys_sql);
@@ -1061,28 +1128,7 @@ result<void> sqlite_store::commit_one(const stored_change& change)
     auto const latest = std::max_element(change.events.begin(), change.events.end(),
                                          [](auto const& a, auto const& b) { return a.at < b.at; });
     wall_time const created = latest != change.events.end() ? latest->at : clock_.now();
-    for (auto const& m : change.messages) {
-        auto st = db_->prepare(insert_message_sql);
-        if (!st)
-            return st.error();
-        std::string const mentions = encode_mentions(m.mentions);  // outlives the step
-        if (m.case_ref)
-            st->bind_int(1, *m.case_ref);
-        else
-            st->bind_null(1);
-        st->bind_text(2, m.kind);
-        st->bind_text(3, to_string(m.to.where));
-        st->bind_text(4, m.to.channel);
-        st->bind_text(5, m.to.thread);
-        st->bind_bool(6, m.to.case_thread);
-        st->bind_bool(7, m.to.direct);
-        st->bind_text(8, m.text);
-        st->bind_text(9, mentions);
-        st->bind_time(10, created);
-        if (auto done = st->run(); !done)
-            return done;
-    }
-    return {};
+    return insert_messages(change.messages, created);
 }
 
 result<void> sqlite_store::commit(const stored_change& change)
@@ -1423,6 +1469,123 @@ result<std::size_t> sqlite_store::count_open_cases()
     if (!*row)
         return errc::storage_failed;
     return static_cast<std::size_t>(st->integer(0));
+}
+
+}  // namespace bot::store
+
+// ---- chat_memory
+
+namespace bot::store {
+namespace {
+constexpr std::string_view forget_events_sql = "DELETE FROM processed_events WHERE seen_at < ?1";
+constexpr std::string_view remember_message_sql =
+    "INSERT INTO seen_messages (platform, channel, ts, user, team, text, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "ON CONFLICT (platform, channel, ts) DO UPDATE SET text = excluded.text";
+constexpr std::string_view find_message_sql =
+    "SELECT user, team, text, at FROM seen_messages WHERE platform = ?1 AND channel = ?2 AND ts = ?3";
+constexpr std::string_view forget_messages_sql = "DELETE FROM seen_messages WHERE at < ?1";
+constexpr std::string_view remember_user_sql =
+    "INSERT INTO chat_users (platform, user, team, seen_at) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (platform, user) DO UPDATE SET team = excluded.team, seen_at = excluded.seen_at";
+constexpr std::string_view user_team_sql = "SELECT team FROM chat_users WHERE platform = ?1 AND user = ?2";
+}  // namespace
+
+result<bool> sqlite_store::record_event(std::string_view key, wall_time at)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(record_event_sql);
+    if (!st)
+        return failure(st.error());
+    st->bind_text(1, key);
+    st->bind_time(2, at);
+    if (auto done = st->run(); !done)
+        return failure(done.error());
+    return db_->changes() > 0;
+}
+
+result<void> sqlite_store::forget_events_before(wall_time t)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(forget_events_sql);
+    if (!st)
+        return st.error();
+    st->bind_time(1, t);
+    return st->run();
+}
+
+result<void> sqlite_store::remember_message(const seen_message& m)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(remember_message_sql);
+    if (!st)
+        return st.error();
+    st->bind_text(1, to_string(m.where));
+    st->bind_text(2, m.channel);
+    st->bind_text(3, m.ts);
+    st->bind_text(4, m.user);
+    st->bind_text(5, m.team);
+    st->bind_text(6, m.text);
+    st->bind_time(7, m.at);
+    return st->run();
+}
+
+result<std::optional<seen_message>> sqlite_store::find_message(platform where, std::string_view channel,
+                                                               std::string_view ts)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(find_message_sql);
+    if (!st)
+        return st.error();
+    st->bind_text(1, to_string(where));
+    st->bind_text(2, channel);
+    st->bind_text(3, ts);
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return std::optional<seen_message>{};
+    return std::optional<seen_message>{
+        seen_message{where, std::string{channel}, std::string{ts}, st->text(0), st->text(1), st->text(2), st->time(3)}};
+}
+
+result<void> sqlite_store::forget_messages_before(wall_time t)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(forget_messages_sql);
+    if (!st)
+        return st.error();
+    st->bind_time(1, t);
+    return st->run();
+}
+
+result<void> sqlite_store::remember_user_team(platform where, std::string_view user, std::string_view team,
+                                              wall_time at)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(remember_user_sql);
+    if (!st)
+        return st.error();
+    st->bind_text(1, to_string(where));
+    st->bind_text(2, user);
+    st->bind_text(3, team);
+    st->bind_time(4, at);
+    return st->run();
+}
+
+result<std::optional<std::string>> sqlite_store::user_team(platform where, std::string_view user)
+{
+    std::lock_guard lock{mutex_};
+    auto st = db_->prepare(user_team_sql);
+    if (!st)
+        return st.error();
+    st->bind_text(1, to_string(where));
+    st->bind_text(2, user);
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return std::optional<std::string>{};
+    return std::optional<std::string>{st->text(0)};
 }
 
 }  // namespace bot::store

@@ -19,6 +19,7 @@
 // the app calls sync_directory() at startup and on every configuration reload,
 // before committing cases. Tests: tests/store/sqlite_store_test.cpp.
 #include "bot/case_store.hpp"
+#include "bot/chat_memory.hpp"
 #include "bot/clock.hpp"
 #include "bot/directory.hpp"
 #include "bot/outbox.hpp"
@@ -36,7 +37,7 @@ namespace detail {
 class connection;  // store/sqlite_store.cpp
 }
 
-class sqlite_store final : public bot::case_store, public bot::outbox {
+class sqlite_store final : public bot::case_store, public bot::outbox, public bot::chat_memory {
 public:
     // Opens (creating if needed) the database at `path` (":memory:" for a private
     // in-memory one) with journal_mode=WAL (files), foreign_keys=ON,
@@ -98,6 +99,8 @@ public:
     // next_alarm_at <= now, earliest first (ties by id), at most `limit`; a case
     // without a next alarm is never returned. Reads an index of alarmed cases only.
     result<std::vector<case_record>> due_cases(wall_time now, std::size_t limit) override;
+    // One transaction; messages are stamped with the store's clock.
+    result<void> enqueue(std::span<const outbound_message> messages, std::string_view dedupe_key) override;
     // In the order they were added.
     result<std::vector<contact>> contacts(std::string_view customer) override;
     // Addresses compare case-insensitively (ASCII): "Bob@acme.com" duplicates "bob@acme.com".
@@ -124,6 +127,18 @@ public:
     // message that is no longer pending (not_found for an unknown id).
     result<void> failed(std::int64_t id, wall_time at, std::string_view error) override;
 
+    // bot::chat_memory
+
+    result<bool> record_event(std::string_view key, wall_time at) override;
+    result<void> forget_events_before(wall_time t) override;
+    result<void> remember_message(const seen_message& m) override;
+    result<std::optional<seen_message>> find_message(platform where, std::string_view channel,
+                                                     std::string_view ts) override;
+    result<void> forget_messages_before(wall_time t) override;
+    result<void> remember_user_team(platform where, std::string_view user, std::string_view team,
+                                    wall_time at) override;
+    result<std::optional<std::string>> user_team(platform where, std::string_view user) override;
+
     // Administration and diagnostics
 
     // Replaces the customers, channels and people tables with the configured ones,
@@ -139,6 +154,7 @@ private:
     sqlite_store(std::unique_ptr<detail::connection> db, const bot::clock& clk, int version);
 
     result<void> commit_one(const stored_change& change);
+    result<void> insert_messages(std::span<const outbound_message> messages, wall_time created);
 
     std::mutex mutex_;                 // guards db_: one call at a time on the connection
     std::unique_ptr<detail::connection> db_;

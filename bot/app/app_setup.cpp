@@ -29,9 +29,9 @@ config::settings load_settings_for(const cli_options& opts)
     return s;
 }
 
-std::unique_ptr<store::sqlite_store> open_store(const config::settings& s)
+std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, const bot::clock& clock)
 {
-    auto opened = store::sqlite_store::open(s.database);
+    auto opened = store::sqlite_store::open(s.database, clock);
     if (!opened)
         throw startup_error("cannot open database " + s.database + ": " + opened.error().message());
     if (auto synced = (*opened)->sync_directory(s.people); !synced)

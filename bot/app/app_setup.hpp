@@ -22,7 +22,8 @@ inline const std::set<std::string> common_valued{"config", "db"};
 config::settings load_settings_for(const cli_options& opts);
 
 // Opens (and migrates) the database and writes the configured customers, channels and people into it.
-std::unique_ptr<store::sqlite_store> open_store(const config::settings& s);
+// `clock` stamps messages that belong to no case change; it must outlive the store.
+std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, const bot::clock& clock = real_clock());
 
 // A clock fixed at one instant (--now, --at): scripts and tests decide the time.
 class fixed_clock final : public bot::clock {

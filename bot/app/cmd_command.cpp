@@ -56,11 +56,11 @@ int run_cmd(const args& a)
         throw std::invalid_argument("cmd needs --as USER, --channel CHANNEL and one quoted command");
 
     auto const s = load_settings_for(opts);
-    auto store = open_store(s);
     std::optional<fixed_clock> fixed;
     if (opts.get("now"))
         fixed.emplace(instant_option(opts, "now"));
     const bot::clock& clock = fixed ? static_cast<const bot::clock&>(*fixed) : real_clock();
+    auto store = open_store(s, clock);
 
     commands::invocation in;
     in.where = platform_of(s.people, *channel);

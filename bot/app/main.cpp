@@ -12,6 +12,7 @@
 namespace {
 constexpr const char* usage = R"(Usage: casebot <command> [options]   (casebot <command> --help for each)
 
+  serve     run the bot: Slack endpoints, scheduler, delivery of messages
   demo      play a scripted support day on an embedded database and print it
   migrate   create or upgrade the database
   cmd       run one command of the command language as a user in a channel
@@ -29,6 +30,7 @@ int main(int argc, char** argv)
     const std::map<std::string, int (*)(const args&)> subcommands{
         {"demo", &bot::app::run_demo},       {"migrate", &bot::app::run_migrate}, {"cmd", &bot::app::run_cmd},
         {"sla", &bot::app::run_sla},         {"remind", &bot::app::run_remind},   {"outbox", &bot::app::run_outbox},
+        {"serve", &bot::app::run_serve},
     };
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %n: %v");
     if (argc < 2 || std::string_view{argv[1]} == "--help" || std::string_view{argv[1]} == "help") {

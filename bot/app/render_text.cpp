@@ -24,6 +24,8 @@ std::string render_destination(const destination& to, std::optional<case_id> cas
 
 std::string render_message_text(const outbound_message& m)
 {
+    if (m.kind == "card_update" && m.text.empty())
+        return fmt::format("[the case card of #{} is refreshed]", m.case_ref.value_or(0));
     std::string out;
     for (auto const& who : m.mentions)
         out += "@" + who.name + " ";

@@ -14,5 +14,6 @@ int run_sla(const args& a);
 int run_remind(const args& a);
 int run_outbox(const args& a);
 int run_demo(const args& a);
+int run_serve(const args& a);
 
 }  // namespace bot::app

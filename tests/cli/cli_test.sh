@@ -70,7 +70,8 @@ status "an unknown user outside customer channels is refused" 2 "$casebot" cmd -
 
 # remind: one pass enqueues the reminder, a second at the same instant nothing.
 out=$("$casebot" remind --config "$config" --db "$db" --at 2026-03-09T13:45:00Z)
-check "the reminder is enqueued 15 minutes before the deadline" "2 messages enqueued" "$out"
+check "the reminder is enqueued 15 minutes before the deadline" "3 messages enqueued" "$out"
+check "…and the case card is refreshed" "card_update → slack C0ACME (thread of #1): [the case card of #1 is refreshed]" "$out"
 check "…in the case thread" "reminder → slack C0ACME (thread of #1)" "$out"
 out=$("$casebot" remind --config "$config" --db "$db" --at 2026-03-09T13:45:00Z)
 check "a second pass at the same instant enqueues nothing" "0 cases, 0 messages enqueued" "$out"

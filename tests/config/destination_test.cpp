@@ -8,7 +8,7 @@ TEST_CASE("a destination is a platform and everything after its first colon")
 {
     auto const slack = parse_destination("slack:C0AGENTS");
     REQUIRE(slack.has_value());
-    CHECK(*slack == bot::destination{bot::platform::slack, "C0AGENTS", {}, false, false});
+    CHECK(*slack == bot::destination{bot::platform::slack, "C0AGENTS", {}, false, false, {}});
 
     auto const teams = parse_destination("teams:19:abc@thread.tacv2");
     REQUIRE(teams.has_value());

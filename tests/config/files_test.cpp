@@ -93,7 +93,7 @@ TEST_CASE("demo.toml describes the scripted demo's world")
         CHECK(people.team().slack_team == "T0VENDOR");
         auto const& routes = people.routes();
         REQUIRE(routes.agents_channels.size() == 1);
-        CHECK(routes.agents_channels[0] == bot::destination{bot::platform::slack, "C0AGENTS", {}, false, false});
+        CHECK(routes.agents_channels[0] == bot::destination{bot::platform::slack, "C0AGENTS", {}, false, false, {}});
         CHECK(routes.leads == bot::leads_delivery::channel);
         REQUIRE(routes.leads_channels.size() == 1);
         CHECK(routes.leads_channels[0].channel == "C0LEADS");

@@ -153,7 +153,7 @@ outbound_message message_for(const case_record& c, std::string kind, std::string
     outbound_message m;
     m.case_ref = c.id;
     m.kind = std::move(kind);
-    m.to = destination{c.origin.where, c.origin.channel, c.origin.thread, true, false};
+    m.to = destination{c.origin.where, c.origin.channel, c.origin.thread, true, false, {}};
     m.text = std::move(text);
     return m;
 }
@@ -704,11 +704,11 @@ TEST_CASE("the outbox hands out pending messages oldest first once their attempt
     auto const c = basic_case(1);
     auto change = opening(c);
     auto& extra = change.messages.emplace_back(message_for(c, "agents", "New case"));
-    extra.to = destination{platform::slack, "C-AGENTS", "", false, false};
+    extra.to = destination{platform::slack, "C-AGENTS", "", false, false, {}};
     extra.mentions = {{"S-AGENTS", "agents", true}, {"U-ANA", "Ana \"the\" Agent\\\n\x01", false}};
     auto& dm = change.messages.emplace_back(message_for(c, "breach", "Late"));
     dm.case_ref.reset();
-    dm.to = destination{platform::teams, "29:lee", "", false, true};
+    dm.to = destination{platform::teams, "29:lee", "", false, true, {}};
     REQUIRE(store->commit(change).has_value());
     auto const created = c.created_at;  // the change's time: its events'
 
@@ -1071,6 +1071,13 @@ void seed_version(raw_db& raw, int v)
         raw.must("INSERT INTO contacts (customer_id, address, name, added_by, added_at) "
                  "VALUES ('acme', 'ops@acme.example', 'Ops', 'bob', 1741014000)");
         return;
+    case 3:
+        raw.must("INSERT INTO processed_events (key, seen_at) VALUES ('slack:Ev1', 1741014000)");
+        raw.must("INSERT INTO seen_messages (platform, channel, ts, user, team, text, at) "
+                 "VALUES ('slack', 'C-ACME', '200.1', 'U-BOB', 'T-ACME', 'Is the export down?', 1741014000)");
+        raw.must("INSERT INTO chat_users (platform, user, team, seen_at) VALUES ('slack', 'U-BOB', 'T-ACME', 1741014000)");
+        raw.must("UPDATE outbox SET only_for = 'U-BOB'");
+        return;
     default:
         FAIL("no seed data for schema version " << v << ": add some with the migration");
     }
@@ -1104,6 +1111,12 @@ void check_seeded(sqlite_store& store, int v)
     }
     if (v >= 2)
         CHECK(store.contacts("acme").value().size() == 1);
+    if (v >= 3) {
+        CHECK_FALSE(store.record_event("slack:Ev1", utc("2025-03-03T15:00:00Z")).value());
+        CHECK(store.find_message(platform::slack, "C-ACME", "200.1").value()->text == "Is the export down?");
+        CHECK(store.user_team(platform::slack, "U-BOB").value() == "T-ACME");
+        CHECK(store.pending(wall_time::max(), 10).value().at(0).message.to.only_for == "U-BOB");
+    }
 }
 
 TEST_CASE("a new database file is created at the latest schema, in WAL mode")
@@ -1194,3 +1207,57 @@ TEST_CASE("a migration that fails leaves the database at the version before it")
 }
 
 }  // namespace
+
+// ---- chat memory and event deduplication
+
+TEST_CASE("a change carrying an event key is written once; its retry changes nothing")
+{
+    auto store = memory_store();
+    auto first = ::opening(basic_case(1));
+    first.dedupe_key = "slack:Ev42";
+    REQUIRE(store->commit(first).has_value());
+
+    auto retry = ::opening(basic_case(2));
+    retry.dedupe_key = "slack:Ev42";
+    auto const again = store->commit(retry);
+    REQUIRE_FALSE(again.has_value());
+    CHECK(again.error() == errc::duplicate);
+    CHECK_FALSE(store->find(2).value().has_value());
+    CHECK(store->pending(wall_time::max(), 10).value().size() == 1);
+    // The key is known to record_event too, and old keys can be forgotten.
+    CHECK_FALSE(store->record_event("slack:Ev42", utc("2025-03-03T16:00:00Z")).value());
+    CHECK(store->record_event("slack:Ev43", utc("2025-03-03T16:00:00Z")).value());
+    REQUIRE(store->forget_events_before(utc("2025-03-04T00:00:00Z")).has_value());
+    CHECK(store->record_event("slack:Ev42", utc("2025-03-04T01:00:00Z")).value());
+}
+
+TEST_CASE("seen messages and users' teams are remembered and forgotten")
+{
+    auto store = memory_store();
+    seen_message m{platform::slack, "C-ACME", "300.5", "U-BOB", "T-ACME", "The export hangs", utc("2025-03-03T15:00:00Z")};
+    REQUIRE(store->remember_message(m).has_value());
+    auto const got = store->find_message(platform::slack, "C-ACME", "300.5").value();
+    REQUIRE(got.has_value());
+    CHECK(got->user == "U-BOB");
+    CHECK(got->team == "T-ACME");
+    CHECK(got->text == "The export hangs");
+    CHECK(got->at == m.at);
+    CHECK_FALSE(store->find_message(platform::slack, "C-OTHER", "300.5").value().has_value());
+    REQUIRE(store->forget_messages_before(utc("2025-03-04T00:00:00Z")).has_value());
+    CHECK_FALSE(store->find_message(platform::slack, "C-ACME", "300.5").value().has_value());
+
+    CHECK_FALSE(store->user_team(platform::slack, "U-BOB").value().has_value());
+    REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-ACME", m.at).has_value());
+    REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-NEW", m.at).has_value());
+    CHECK(store->user_team(platform::slack, "U-BOB").value() == "T-NEW");
+    CHECK_FALSE(store->user_team(platform::teams, "U-BOB").value().has_value());
+}
+
+TEST_CASE("a message shown to one user keeps its recipient through the outbox")
+{
+    auto store = memory_store();
+    auto change = ::opening(basic_case(1));
+    change.messages[0].to.only_for = "U-BOB";
+    REQUIRE(store->commit(change).has_value());
+    CHECK(store->pending(wall_time::max(), 10).value().at(0).message.to.only_for == "U-BOB");
+}

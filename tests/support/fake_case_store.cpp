@@ -81,6 +81,8 @@ result<void> fake_case_store::commit(const stored_change& change)
     if (change.expected_version == 0 ? it != cases_.end()
                                      : (it == cases_.end() || it->second.version != change.expected_version))
         return errc::conflict;
+    if (!change.dedupe_key.empty() && !event_keys_.insert(change.dedupe_key).second)
+        return errc::duplicate;
     cases_[id] = change.after;
     events_.insert(events_.end(), change.events.begin(), change.events.end());
     for (auto m : change.messages) {
@@ -116,6 +118,19 @@ result<std::vector<case_record>> fake_case_store::due_cases(wall_time now, std::
     if (out.size() > limit)
         out.resize(limit);
     return out;
+}
+
+result<void> fake_case_store::enqueue(std::span<const outbound_message> messages, std::string_view dedupe_key)
+{
+    if (auto e = take_failure())
+        return *e;
+    if (!dedupe_key.empty() && !event_keys_.insert(std::string{dedupe_key}).second)
+        return errc::duplicate;
+    for (auto m : messages) {
+        m.id = next_message_id_++;
+        messages_.push_back(std::move(m));
+    }
+    return {};
 }
 
 result<std::vector<contact>> fake_case_store::contacts(std::string_view customer)

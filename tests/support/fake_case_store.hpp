@@ -4,6 +4,7 @@
 #include "bot/case_store.hpp"
 
 #include <map>
+#include <set>
 #include <optional>
 
 namespace bot::test {
@@ -21,6 +22,7 @@ public:
     result<void> commit(const stored_change& change) override;
     result<std::vector<case_id>> commit_batch(std::span<const stored_change> changes) override;
     result<std::vector<case_record>> due_cases(wall_time now, std::size_t limit) override;
+    result<void> enqueue(std::span<const outbound_message> messages, std::string_view dedupe_key) override;
     result<std::vector<contact>> contacts(std::string_view customer) override;
     result<bool> add_contact(const contact& c) override;
     result<bool> remove_contact(std::string_view customer, std::string_view address) override;
@@ -42,6 +44,7 @@ private:
     std::vector<case_event> events_;
     std::vector<outbound_message> messages_;
     std::vector<contact> contacts_;
+    std::set<std::string> event_keys_;
     case_id next_id_ = 1;
     std::int64_t next_message_id_ = 1;
     std::optional<errc> fail_next_;

@@ -21,10 +21,10 @@ bot::directory sample_directory()
         {platform::teams, globex_channel, "globex", open_mode::mention_only, "https://workflows.invalid/globex"},
     };
     routing routes;
-    routes.agents_channels = {{platform::slack, agents_channel, "", false, false}};
+    routes.agents_channels = {{platform::slack, agents_channel, "", false, false, {}}};
     routes.slack_agents_group = "S0AGENTS";
     routes.leads = leads_delivery::channel;
-    routes.leads_channels = {{platform::slack, leads_channel, "", false, false}};
+    routes.leads_channels = {{platform::slack, leads_channel, "", false, false, {}}};
     team_identity team{"T0VENDOR", true, ""};
     return directory{std::move(customers), std::move(people), std::move(channels), std::move(routes), team};
 }

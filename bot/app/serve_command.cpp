@@ -1,0 +1,73 @@
+#include "bot/app/app_setup.hpp"
+#include "bot/app/service.hpp"
+#include "bot/app/subcommands.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdlib>
+
+namespace bot::app {
+namespace {
+constexpr const char* usage = R"(Usage: casebot serve [--config FILE] [--listen HOST:PORT] [--db PATH]
+Runs the bot: the Slack endpoints (POST /slack/commands, /slack/events,
+/slack/interactions), GET /healthz, the scheduler and the delivery worker.
+--listen and --db override the config file. Secrets and endpoints come from the
+environment: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_URL.
+SIGTERM or SIGINT stop it gracefully; SIGHUP reloads customers, channels and people
+from the config file. CASEBOT_LOG_LEVEL sets the log level (info by default).)";
+}
+
+int run_serve(const args& a)
+{
+    auto const opts = parse_cli(a, {{"config", "db", "listen"}, {"help"}});
+    if (opts.has("help")) {
+        fmt::print("{}\n", usage);
+        return 0;
+    }
+    if (!opts.positional.empty())
+        throw std::invalid_argument("unexpected '" + opts.positional.front() + "'");
+    auto s = load_settings_for(opts);
+    if (auto listen = opts.get("listen")) {
+        (void)parse_listen(*listen);   // a malformed address is a usage error, before anything starts
+        s.server.listen = *listen;
+    }
+    auto log = spdlog::default_logger()->clone("casebot");
+    if (char const* level = std::getenv("CASEBOT_LOG_LEVEL"); level && *level)
+        log->set_level(spdlog::level::from_str(level));
+    if (s.slack.signing_secret.empty())
+        log->warn("no Slack signing secret (SLACK_SIGNING_SECRET): every Slack request will be refused");
+    if (s.slack.bot_token.empty())
+        log->warn("no Slack bot token (SLACK_BOT_TOKEN): messages will wait in the outbox");
+
+    service bot{s, real_clock(), log};
+    bot.start();
+
+    boost::asio::io_context signals_io;
+    boost::asio::signal_set signals{signals_io, SIGTERM, SIGINT, SIGHUP};
+    std::function<void()> listen_for_signals = [&] {
+        signals.async_wait([&](boost::system::error_code ec, int signal) {
+            if (ec)
+                return;
+            if (signal == SIGHUP) {
+                try {
+                    auto reloaded = load_settings_for(opts);
+                    bot.reload(std::move(reloaded));
+                } catch (const std::exception& e) {
+                    log->error("reload refused, keeping the running configuration: {}", e.what());
+                }
+                return listen_for_signals();
+            }
+            log->info("signal {}: stopping", signal);
+            bot.stop();
+        });
+    };
+    listen_for_signals();
+    signals_io.run();
+    return 0;
+}
+
+}  // namespace bot::app

@@ -1,0 +1,236 @@
+#include "bot/app/service.hpp"
+
+#include "bot/app/app_setup.hpp"
+#include "bot/scheduler.hpp"
+#include "webhooks/delivery_worker.hpp"
+#include "webhooks/desk.hpp"
+#include "webhooks/http_client.hpp"
+#include "webhooks/router.hpp"
+#include "webhooks/slack_api.hpp"
+#include "webhooks/slack_app.hpp"
+#include "webhooks/slack_sender.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <mutex>
+#include <thread>
+
+namespace bot::app {
+namespace {
+using namespace std::chrono_literals;
+
+std::shared_ptr<const webhooks::desk_snapshot> snapshot_of(const config::settings& s)
+{
+    return std::make_shared<const webhooks::desk_snapshot>(webhooks::desk_snapshot{
+        s.rules, s.people, s.vendor, s.slack.signing_secret, s.slack.bot_user, s.teams.webhook_secret,
+        s.teams.app_id});
+}
+
+// Messages for the team's own "cli:" destinations (a terminal, a log) are logged.
+class log_sender final : public webhooks::message_sender {
+public:
+    explicit log_sender(std::shared_ptr<spdlog::logger> log) : log_(std::move(log)) {}
+    webhooks::send_outcome send(const outbound_message& m, const case_record*) override
+    {
+        log_->info("message for {}: {}", m.to.channel, m.text);
+        return {};
+    }
+
+private:
+    std::shared_ptr<spdlog::logger> log_;
+};
+}  // namespace
+
+std::pair<std::string, unsigned short> parse_listen(const std::string& text)
+{
+    auto const colon = text.rfind(':');
+    if (colon == std::string::npos)
+        throw std::invalid_argument("--listen wants HOST:PORT, got '" + text + "'");
+    auto host = text.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    if (host.empty())
+        host = "0.0.0.0";
+    unsigned port = 0;
+    auto const digits = std::string_view{text}.substr(colon + 1);
+    auto const [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (ec != std::errc{} || end != digits.data() + digits.size() || port > 65535)
+        throw std::invalid_argument("--listen wants a port from 0 to 65535, got '" + std::string{digits} + "'");
+    return {host, static_cast<unsigned short>(port)};
+}
+
+struct service::impl {
+    impl(config::settings s, const bot::clock& c, std::shared_ptr<spdlog::logger> l, service_options o)
+        : settings(std::move(s)),
+          clock(c),
+          log(l ? std::move(l) : spdlog::default_logger()),
+          options(o),
+          store(open_store(settings, clock)),
+          desk(snapshot_of(settings)),
+          pool(2),
+          timer_work(boost::asio::make_work_guard(timers)),
+          tick(timers),
+          client(webhooks::http_client_options{}),
+          api(client, settings.slack.api_url, settings.slack.bot_token),
+          slack_out(api, desk, clock),
+          cli_out(log),
+          delivery(*store, *store, clock,
+                   webhooks::delivery_options{settings.delivery.first_retry, settings.delivery.max_retry,
+                                              settings.delivery.max_attempts, 500, std::chrono::milliseconds{1000},
+                                              o.channel_burst},
+                   log),
+          slack(webhooks::slack_app::deps{*store, *store, clock, desk, pool.get_executor(), timers.get_executor(),
+                                          &api, [this] { delivery.wake(); }, log, o.budget})
+    {
+        delivery.add_sender(platform::slack, slack_out);
+        delivery.add_sender(platform::cli, cli_out);
+        auto const [host, port] = parse_listen(settings.server.listen);
+        webhooks::server_options so;
+        so.host = host;
+        so.port = port;
+        so.body_limit = settings.server.body_limit;
+        so.read_timeout = settings.server.read_timeout;
+        so.idle_timeout = settings.server.idle_timeout;
+        so.threads = settings.server.threads;
+        if (!settings.server.tls_certificate.empty())
+            so.tls = webhooks::make_tls_context(settings.server.tls_certificate, settings.server.tls_private_key);
+        webhooks::routes r;
+        r.slack = &slack;
+        server = std::make_unique<webhooks::http_server>(so, webhooks::make_router(std::move(r)), log);
+    }
+
+    void schedule_tick()
+    {
+        tick.expires_after(settings.scheduler.tick);
+        tick.async_wait([this](boost::system::error_code ec) {
+            if (ec)
+                return;
+            pass();
+            schedule_tick();
+        });
+    }
+
+    std::size_t pass()
+    {
+        std::lock_guard lock{pass_mutex};
+        auto const now = clock.now();
+        auto const report = run_scheduler_pass(*store, desk.get()->rules, desk.get()->people, now,
+                                               {settings.scheduler.batch, settings.vendor, false});
+        if (!report) {
+            log->error("scheduler: pass failed: {}", report.error().message());
+            return 0;
+        }
+        if (report->cases > 0) {
+            log->info("scheduler: {} case(s) with alarms due", report->cases);
+            delivery.wake();
+        }
+        // Platforms stop retrying events within minutes; a day of keys is plenty.
+        (void)store->forget_events_before(now - 24h);
+        (void)store->forget_messages_before(now - std::chrono::hours{24 * 14});
+        return report->cases;
+    }
+
+    config::settings settings;
+    const bot::clock& clock;
+    std::shared_ptr<spdlog::logger> log;
+    service_options options;
+    std::unique_ptr<store::sqlite_store> store;
+    webhooks::desk_state desk;
+    boost::asio::thread_pool pool;
+    boost::asio::io_context timers;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> timer_work;
+    boost::asio::steady_timer tick;
+    std::thread timer_thread;
+    std::mutex pass_mutex;
+    webhooks::http_client client;
+    webhooks::slack_api api;
+    webhooks::slack_sender slack_out;
+    log_sender cli_out;
+    webhooks::delivery_worker delivery;
+    webhooks::slack_app slack;
+    std::unique_ptr<webhooks::http_server> server;
+    bool started = false;
+    bool stopped = false;
+};
+
+service::service(config::settings s, const bot::clock& clock, std::shared_ptr<spdlog::logger> log,
+                 service_options options)
+    : impl_(std::make_unique<impl>(std::move(s), clock, std::move(log), options))
+{
+}
+
+service::~service()
+{
+    stop();
+}
+
+void service::start()
+{
+    auto& i = *impl_;
+    i.server->start();
+    i.timer_thread = std::thread([&i] { i.timers.run(); });
+    i.delivery.start();
+    if (i.options.scheduler_on_tick && i.settings.scheduler.tick.count() > 0)
+        boost::asio::post(i.timers, [&i] {
+            i.pass();   // whatever fell due while we were down goes out first
+            i.schedule_tick();
+        });
+    i.started = true;
+    i.log->info("casebot listening on {}:{} ({}), database {}", endpoint().address().to_string(), endpoint().port(),
+                i.settings.server.tls_certificate.empty() ? "http" : "https", i.settings.database);
+}
+
+boost::asio::ip::tcp::endpoint service::endpoint() const
+{
+    return impl_->server->local_endpoint();
+}
+
+std::size_t service::run_scheduler_now()
+{
+    return impl_->pass();
+}
+
+void service::deliver_now()
+{
+    impl_->delivery.run_once();
+}
+
+void service::reload(config::settings s)
+{
+    auto& i = *impl_;
+    if (auto synced = i.store->sync_directory(s.people); !synced)
+        throw startup_error("cannot write the reloaded customers into the database: " + synced.error().message());
+    i.desk.replace(snapshot_of(s));
+    i.log->info("configuration reloaded: {} customers, {} channels, {} people", s.people.customers().size(),
+                s.people.channels().size(), s.people.people().size());
+}
+
+void service::stop()
+{
+    auto& i = *impl_;
+    if (!i.started || i.stopped)
+        return;
+    i.stopped = true;
+    i.server->stop();                     // in-flight requests finish first
+    i.pool.join();                        // and the commands they started
+    boost::asio::post(i.timers, [&i] { i.tick.cancel(); });
+    i.timer_work.reset();
+    i.timers.stop();
+    if (i.timer_thread.joinable())
+        i.timer_thread.join();
+    i.delivery.stop();                    // sends what is due, then stops
+    i.log->info("casebot stopped after {} requests", i.server->requests_served());
+}
+
+store::sqlite_store& service::store()
+{
+    return *impl_->store;
+}
+
+}  // namespace bot::app

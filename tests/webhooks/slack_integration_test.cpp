@@ -1,0 +1,411 @@
+// The Slack app end to end: the real server on loopback, the real store on disk,
+// the stand-in for Slack's Web API, and signed requests.
+#include "slack_world.hpp"
+
+#include "bot/app/demo_script.hpp"
+#include "webhooks/signature.hpp"
+
+using namespace bot;
+using namespace bot::test;
+namespace json = boost::json;
+
+namespace {
+bool contains(std::string_view text, std::string_view part)
+{
+    return text.find(part) != std::string_view::npos;
+}
+
+std::string reply_text(const webhooks::http_result& r)
+{
+    auto const o = json_of(r);
+    auto const* t = o.if_contains("text");
+    return t && t->is_string() ? std::string{t->get_string()} : std::string{};
+}
+
+json::object message_event(std::string user, std::string team, std::string channel, std::string text,
+                           std::string ts, std::string thread_ts = {})
+{
+    json::object e{{"type", "message"}, {"user", user}, {"user_team", team}, {"channel", channel},
+                   {"text", text},      {"ts", ts},     {"channel_type", "channel"}};
+    if (!thread_ts.empty())
+        e["thread_ts"] = thread_ts;
+    return e;
+}
+
+// The ts of the case card the bot posted top-level in `channel` for case `tag` ("#1").
+std::string card_ts(const slack_world& w, const std::string& channel, const std::string& tag)
+{
+    for (auto const& m : w.posts_in(channel))
+        if (m.thread_ts.empty() && contains(m.text, tag + " "))
+            return m.ts;
+    return {};
+}
+}  // namespace
+
+TEST_CASE("a signed /case new opens a case, answers the caller and posts the card")
+{
+    slack_world w;
+    auto const r = w.command("U0CAROL", "C0ACME", "new critical error Invoices fail to post", "T0ACME");
+    REQUIRE(r.status == 200);
+    CHECK(json_of(r).at("response_type").as_string() == "ephemeral");
+    CHECK(contains(reply_text(r), "Opened #1: Invoices fail to post"));
+    REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
+    auto const card = w.posts_in("C0ACME");
+    REQUIRE(card.size() == 1);
+    CHECK(contains(card[0].text, "#1 Invoices fail to post"));
+    CHECK(contains(json::serialize(card[0].blocks), "case_claim"));
+    auto const agents = w.posts_in("C0AGENTS");
+    REQUIRE(agents.size() == 1);
+    CHECK(contains(agents[0].text, "<!subteam^S0AGENTS>"));
+    // The card became the case's thread: the store knows it.
+    CHECK(w.bot->store().find(1).value()->origin.thread == card[0].ts);
+}
+
+TEST_CASE("unsigned, forged and stale requests get 401 and change nothing")
+{
+    slack_world w;
+    std::string const body = "team_id=T0ACME&channel_id=C0ACME&user_id=U0CAROL&command=%2Fcase&text=new+x";
+    auto const ts = std::to_string(w.clock.now().time_since_epoch().count());
+    auto const stale_ts = std::to_string(w.clock.now().time_since_epoch().count() - 301);
+
+    CHECK(w.post("/slack/commands", "application/x-www-form-urlencoded", body, {}).status == 401);
+    CHECK(w.post("/slack/commands", "application/x-www-form-urlencoded", body,
+                 {{"X-Slack-Request-Timestamp", ts},
+                  {"X-Slack-Signature", webhooks::slack_signature("wrong-secret", ts, body)}})
+              .status == 401);
+    CHECK(w.post("/slack/commands", "application/x-www-form-urlencoded", body,
+                 {{"X-Slack-Request-Timestamp", stale_ts},
+                  {"X-Slack-Signature", webhooks::slack_signature(signing_secret, stale_ts, body)}})
+              .status == 401);
+    // Signed for one body, sent with another.
+    CHECK(w.post("/slack/commands", "application/x-www-form-urlencoded", body + "x",
+                 {{"X-Slack-Request-Timestamp", ts},
+                  {"X-Slack-Signature", webhooks::slack_signature(signing_secret, ts, body)}})
+              .status == 401);
+    for (auto path : {"/slack/events", "/slack/interactions"})
+        CHECK(w.post(path, "application/json", "{}", {}).status == 401);
+    CHECK(w.bot->store().count_open_cases().value() == 0);
+    CHECK(w.bot->store().recent_outbox(10).value().empty());
+    // …and the server keeps serving.
+    CHECK(w.command("U0CAROL", "C0ACME", "new normal question How do I export?", "T0ACME").status == 200);
+}
+
+TEST_CASE("Slack's published signature vector is accepted at its own instant")
+{
+    // The vector's body is a slash command from a workspace we don't know: verified,
+    // then answered with a refusal that names nobody.
+    slack_world w{"2018-07-12T18:36:58Z"};
+    std::string const body =
+        "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name="
+        "foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2F"
+        "hooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015."
+        "47445629121.803a0bc887a14d10d2c447fce8b6703c";
+    auto const r = w.post("/slack/commands", "application/x-www-form-urlencoded", body,
+                          {{"X-Slack-Request-Timestamp", "1531420618"},
+                           {"X-Slack-Signature", "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503"}});
+    CHECK(r.status == 200);
+    CHECK(contains(reply_text(r), "I can't tell who you are here"));
+}
+
+TEST_CASE("malformed, oversized and misdirected requests get a clear 4xx and the server keeps serving")
+{
+    slack_world w;
+    auto r = w.signed_post("/slack/commands", "application/x-www-form-urlencoded", "channel_id=C0ACME");
+    CHECK(r.status == 400);
+    CHECK(contains(r.body, "user_id"));
+    r = w.signed_post("/slack/events", "application/json", "{not json");
+    CHECK(r.status == 400);
+    CHECK(contains(r.body, "not a JSON object"));
+    r = w.signed_post("/slack/interactions", "application/x-www-form-urlencoded", "payload=%7B");
+    CHECK(r.status == 400);
+    r = w.post("/slack/commands", "application/x-www-form-urlencoded", std::string(300 * 1024, 'a'), {});
+    CHECK(r.status == 413);
+    CHECK(w.post("/nowhere", "text/plain", "", {}).status == 404);
+    CHECK(w.client.request("GET", w.url("/slack/commands"), "", "").status == 405);
+    r = w.client.request("GET", w.url("/healthz"), "", "");
+    CHECK(r.status == 200);
+    CHECK(contains(r.body, "ok"));
+    CHECK(w.command("U0CAROL", "C0ACME", "sla", "T0ACME").status == 200);
+}
+
+TEST_CASE("url_verification is answered with the challenge")
+{
+    slack_world w;
+    auto const r = w.signed_post("/slack/events", "application/json",
+                                 R"({"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"})");
+    CHECK(r.status == 200);
+    CHECK(r.body == "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
+}
+
+TEST_CASE("a customer's message opens a case in its thread, once however often Slack retries it")
+{
+    slack_world w;
+    auto const e = message_event("U0CAROL", "T0ACME", "C0ACME", "The export to Excel hangs at 80%\nSince Friday.",
+                                 "1773064800.000100");
+    CHECK(w.event(e, "Ev0001").status == 200);
+    CHECK(w.event(e, "Ev0001").status == 200);   // Slack's retry
+    // The same message delivered again as a new event (both subscriptions) is still one case.
+    REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
+    auto const c = w.bot->store().find(1).value();
+    REQUIRE(c.has_value());
+    CHECK(c->title == "The export to Excel hangs at 80%");
+    CHECK(c->description == "The export to Excel hangs at 80%\nSince Friday.");
+    CHECK(c->origin.thread == "1773064800.000100");
+    CHECK_FALSE(w.bot->store().find(2).value().has_value());
+    auto const posts = w.posts_in("C0ACME");
+    REQUIRE(posts.size() == 1);
+    CHECK(posts[0].thread_ts == "1773064800.000100");   // the card answers in the message's thread
+}
+
+TEST_CASE("the bot's own messages and other bots' are ignored")
+{
+    slack_world w;
+    auto own = message_event("U0CASEBOT", "T0VENDOR", "C0ACME", "Case #1 opened", "1773064800.000200");
+    CHECK(w.event(own, "Ev0002").status == 200);
+    auto other = message_event("U0OTHER", "T0ACME", "C0ACME", "deploy finished", "1773064800.000300");
+    other["bot_id"] = "B0OTHER";
+    CHECK(w.event(other, "Ev0003").status == 200);
+    CHECK(w.bot->store().count_open_cases().value() == 0);
+}
+
+TEST_CASE("thread replies: the agent's is the response, the customer's resumes a waiting case")
+{
+    slack_world w;
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Login fails for everyone", "1773064800.000100"), "Ev1");
+    w.clock.advance(std::chrono::minutes{10});
+    w.event(message_event("U0ANA", "T0VENDOR", "C0ACME", "Looking into it now", "1773065400.000100",
+                          "1773064800.000100"),
+            "Ev2");
+    auto c = w.bot->store().find(1).value();
+    REQUIRE(c.has_value());
+    CHECK(c->state == case_state::responded);
+    CHECK(c->responded_at == w.clock.now());
+
+    w.command("U0ANA", "C0ACME", "info 1 Which browser?");
+    CHECK(w.bot->store().find(1).value()->state == case_state::waiting);
+    w.clock.advance(std::chrono::hours{1});
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Firefox 128", "1773069000.000100", "1773064800.000100"),
+            "Ev3");
+    CHECK(w.bot->store().find(1).value()->state == case_state::responded);
+}
+
+TEST_CASE("reactions: eyes claims, a check mark resolves, a ticket opens a case from a remembered message")
+{
+    slack_world w;
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Reports are empty", "1773064800.000100"), "Ev1");
+    json::object eyes{{"type", "reaction_added"},
+                      {"user", "U0ANA"},
+                      {"reaction", "eyes"},
+                      {"item", json::object{{"type", "message"}, {"channel", "C0ACME"}, {"ts", "1773064800.000100"}}},
+                      {"item_user", "U0CAROL"}};
+    CHECK(w.event(eyes, "Ev2").status == 200);
+    CHECK(w.bot->store().find(1).value()->assignee == "ana");
+    auto done = eyes;
+    done["reaction"] = "white_check_mark";
+    CHECK(w.event(done, "Ev3").status == 200);
+    CHECK(w.bot->store().find(1).value()->state == case_state::resolved);
+
+    // A customer's reaction is no agent's claim.
+    auto again = eyes;
+    again["user"] = "U0CAROL";
+    CHECK(w.event(again, "Ev4").status == 200);
+}
+
+TEST_CASE("in a mention-only channel, a plain message waits; a mention or a 🎫 opens the case")
+{
+    slack_world w;
+    CHECK(w.event(message_event("U0CAROL", "T0ACME", "C0ACMEQA", "QA build shows old prices", "1773064800.000100"),
+                  "Ev1")
+              .status == 200);
+    CHECK_FALSE(w.bot->store().find(1).value().has_value());
+
+    json::object ticket{{"type", "reaction_added"},
+                        {"user", "U0ANA"},
+                        {"reaction", "ticket"},
+                        {"item", json::object{{"type", "message"}, {"channel", "C0ACMEQA"}, {"ts", "1773064800.000100"}}},
+                        {"item_user", "U0CAROL"}};
+    CHECK(w.event(ticket, "Ev2").status == 200);
+    auto c = w.bot->store().find(1).value();
+    REQUIRE(c.has_value());
+    CHECK(c->title == "QA build shows old prices");
+    CHECK(c->opened_by == "carol");          // the case is the customer's, whoever reacted
+    CHECK(c->origin.thread == "1773064800.000100");
+    CHECK(w.event(ticket, "Ev3").status == 200);   // another 🎫 on it: already a case
+    CHECK_FALSE(w.bot->store().find(2).value().has_value());
+
+    // A message from before the bot remembered anything is read back from Slack.
+    auto const old_ts = w.slack.add_message("C0ACMEQA", "U0CAROL", "T0ACME", "Search ignores accents");
+    ticket["item"] = json::object{{"type", "message"}, {"channel", "C0ACMEQA"}, {"ts", old_ts}};
+    CHECK(w.event(ticket, "Ev4").status == 200);
+    REQUIRE(w.bot->store().find(2).value().has_value());
+    CHECK(w.bot->store().find(2).value()->title == "Search ignores accents");
+
+    // A mention opens a case from the text, or runs a command and answers privately.
+    json::object mention{{"type", "app_mention"}, {"user", "U0CAROL"}, {"user_team", "T0ACME"},
+                         {"channel", "C0ACMEQA"}, {"text", "<@U0CASEBOT> Exports time out"},
+                         {"ts", "1773064900.000100"}};
+    CHECK(w.event(mention, "Ev5").status == 200);
+    CHECK(w.bot->store().find(3).value()->title == "Exports time out");
+    mention["text"] = "<@U0CASEBOT> list";
+    mention["ts"] = "1773064950.000100";
+    CHECK(w.event(mention, "Ev6").status == 200);
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) {
+            return m.kind == "ephemeral" && m.text.find("3 open cases for acme") != std::string::npos;
+        });
+    }));
+    CHECK_FALSE(w.bot->store().find(4).value().has_value());
+}
+
+TEST_CASE("buttons on the card claim and refresh the card in place")
+{
+    slack_world w;
+    w.command("U0CAROL", "C0ACME", "new normal error Export fails", "T0ACME");
+    REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
+    auto const card = card_ts(w, "C0ACME", "#1");
+    REQUIRE_FALSE(card.empty());
+    json::object press{{"type", "block_actions"},
+                       {"user", json::object{{"id", "U0ANA"}, {"team_id", "T0VENDOR"}}},
+                       {"container", json::object{{"type", "message"}, {"message_ts", card}, {"channel_id", "C0ACME"}}},
+                       {"trigger_id", "t.1"},
+                       {"actions", json::array{json::object{{"action_id", "case_claim"}, {"value", "1"}, {"type", "button"}}}}};
+    CHECK(w.interaction(press).status == 200);
+    CHECK(w.bot->store().find(1).value()->assignee == "ana");
+    REQUIRE(w.delivered([&](auto const& all) {
+        for (auto const& m : all)
+            if (m.ts == card && m.revisions > 0)
+                return true;
+        return false;
+    }));
+    auto const refreshed = w.posts_in("C0ACME");
+    auto const it = std::find_if(refreshed.begin(), refreshed.end(), [&](auto const& m) { return m.ts == card; });
+    REQUIRE(it != refreshed.end());
+    CHECK(contains(json::serialize(it->blocks), "Ana Alvarez"));
+    CHECK_FALSE(contains(json::serialize(it->blocks), "case_claim"));
+
+    // A customer pressing Claim is told no, privately.
+    auto customer = press;
+    customer["user"] = json::object{{"id", "U0CAROL"}, {"team_id", "T0ACME"}};
+    CHECK(w.interaction(customer).status == 200);
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) { return m.kind == "ephemeral"; });
+    }));
+}
+
+TEST_CASE("/case alone opens the form, and submitting it files the case")
+{
+    slack_world w;
+    CHECK(w.command("U0CAROL", "C0ACME", "", "T0ACME").status == 200);
+    REQUIRE(w.slack.wait_for([&](auto const&) { return w.slack.calls("views.open") > 0; }, std::chrono::seconds{2}));
+    json::object submit{
+        {"type", "view_submission"},
+        {"user", json::object{{"id", "U0CAROL"}, {"team_id", "T0ACME"}}},
+        {"view", json::object{{"id", "V1"},
+                              {"callback_id", "new_case"},
+                              {"private_metadata", R"({"channel":"C0ACME","thread":""})"},
+                              {"state", json::object{{"values", json::object{
+                                  {"severity", json::object{{"value", json::object{{"selected_option", json::object{{"value", "low"}}}}}}},
+                                  {"category", json::object{{"value", json::object{{"selected_option", json::object{{"value", "question"}}}}}}},
+                                  {"title", json::object{{"value", json::object{{"value", "How do I export?"}}}}},
+                                  {"description", json::object{{"value", json::object{{"value", "To CSV, please."}}}}}}}}}}}};
+    auto const r = w.interaction(submit);
+    CHECK(r.status == 200);
+    auto const c = w.bot->store().find(1).value();
+    REQUIRE(c.has_value());
+    CHECK(c->level == severity::low);
+    CHECK(c->description == "How do I export?\n\nTo CSV, please.");
+
+    // Without a title the form says so and nothing is filed.
+    auto empty = submit;
+    empty.at("view").at("state").at("values").at("title").at("value").as_object()["value"] = "  ";
+    auto const refused = w.interaction(empty);
+    CHECK(json_of(refused).at("response_action").as_string() == "errors");
+    CHECK_FALSE(w.bot->store().find(2).value().has_value());
+}
+
+TEST_CASE("a customer trying an agent's command, or another customer's case, is refused privately")
+{
+    slack_world w;
+    w.command("U0CAROL", "C0ACME", "new normal error Export fails", "T0ACME");
+    auto r = w.command("U0CAROL", "C0ACME", "claim 1", "T0ACME");
+    CHECK(contains(reply_text(r), "Only the support team can use `claim`."));
+    CHECK(w.bot->store().find(1).value()->assignee.empty());
+
+    // A user of another customer's team in acme's channel speaks for their own organisation.
+    r = w.command("U0STRANGER", "C0ACME", "show 1", "T0GLOBEX");
+    CHECK(contains(reply_text(r), "I can't find #1 among the cases you can see."));
+}
+
+TEST_CASE("a 429 and a 500 from Slack are retried until Slack accepts, each message once")
+{
+    slack_world w;
+    w.slack.fail_next("chat.postMessage", 429, 1);
+    w.slack.fail_next("chat.postMessage", 500);
+    w.command("U0CAROL", "C0ACME", "new normal error Export fails", "T0ACME");
+    w.bot->deliver_now();   // 429: held for Retry-After
+    CHECK(w.posts_in("C0ACME").empty());
+    w.clock.advance(std::chrono::seconds{2});
+    w.bot->deliver_now();   // 500: backoff
+    w.clock.advance(std::chrono::seconds{30});
+    REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
+    CHECK(w.posts_in("C0ACME").size() == 1);
+    CHECK(w.posts_in("C0AGENTS").size() == 1);
+    CHECK(w.slack.calls("chat.postMessage") >= 4);
+}
+
+TEST_CASE("a restart with messages still in the outbox delivers them once")
+{
+    slack_world w;
+    w.slack.fail_next("chat.postMessage", 500, std::nullopt, {}, 100);
+    w.command("U0CAROL", "C0ACME", "new normal error Export fails", "T0ACME");
+    w.bot->deliver_now();
+    CHECK(w.posts_in("C0ACME").empty());
+    w.restart();
+    w.slack.clear();
+    w.clock.advance(std::chrono::minutes{5});
+    REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
+    w.bot->deliver_now();
+    CHECK(w.posts_in("C0ACME").size() == 1);
+    CHECK(w.posts_in("C0AGENTS").size() == 1);
+}
+
+TEST_CASE("reminders go out from the scheduler inside the server, and breaches reach the leads")
+{
+    slack_world w;   // Mon 10:00 EDT
+    w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
+    w.clock.set(utc("2026-03-09T14:45:00Z"));   // 10:45: 15 minutes before
+    CHECK(w.bot->run_scheduler_now() == 1);
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) { return m.text.find("Reminder") != std::string::npos; });
+    }));
+    w.clock.set(utc("2026-03-09T15:00:00Z"));
+    CHECK(w.bot->run_scheduler_now() == 1);
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) { return m.channel == "C0LEADS"; });
+    }));
+    CHECK(w.bot->run_scheduler_now() == 0);   // nothing twice
+    CHECK(contains(w.posts_in("C0LEADS").at(0).text, "Breach: #1 (critical, acme)"));
+}
+
+TEST_CASE("a reload adds a customer's channel without a restart")
+{
+    slack_world w;
+    auto r = w.command("U0NEW", "C0INITECH", "new normal question Hello", "T0INITECH");
+    CHECK(contains(reply_text(r), "I can't tell who you are here"));
+    auto more = bot::config::parse_settings(std::string{bot::app::demo_config_toml} + R"(
+[[customers]]
+id = "initech"
+name = "Initech"
+slack_teams = ["T0INITECH"]
+[[customers.channels]]
+platform = "slack"
+id = "C0INITECH"
+)", "reloaded.toml", bot::config::no_env());
+    REQUIRE(more.has_value());
+    more->database = w.settings.database;
+    more->slack = w.settings.slack;   // the environment's secrets, as `serve` reads them again
+    w.bot->reload(*more);
+    r = w.command("U0NEW", "C0INITECH", "new normal question Hello", "T0INITECH");
+    CAPTURE(r.body);
+    CHECK(contains(reply_text(r), "Opened #1"));
+}

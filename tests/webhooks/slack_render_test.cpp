@@ -1,0 +1,115 @@
+#include "webhooks/slack_render.hpp"
+
+#include "support/sample_world.hpp"
+#include "support/test_time.hpp"
+
+#include <boost/json.hpp>
+#include <doctest/doctest.h>
+
+using namespace bot;
+using namespace bot::webhooks;
+using bot::test::utc;
+namespace json = boost::json;
+
+namespace {
+case_record sample_case()
+{
+    case_record c;
+    c.id = 42;
+    c.customer = "acme";
+    c.origin = {platform::slack, "C0ACME", "1700000000.000100"};
+    c.title = "Invoices <!channel> & totals";
+    c.kind = category::error;
+    c.level = severity::critical;
+    c.created_at = utc("2026-03-09T13:00:00Z");
+    c.initial.anchor = c.created_at;
+    c.initial.due = utc("2026-03-09T14:00:00Z");
+    return c;
+}
+
+std::string all_text(const json::value& v)
+{
+    return json::serialize(v);
+}
+}  // namespace
+
+TEST_CASE("user text cannot ping the channel: &, < and > are escaped")
+{
+    CHECK(escape_mrkdwn("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;");
+    outbound_message m;
+    m.text = "Title <!here>";
+    m.mentions = {{"U0ANA", "Ana", false}, {"S0AGENTS", "agents", true}};
+    CHECK(slack_text(m) == "<@U0ANA> <!subteam^S0AGENTS> Title &lt;!here&gt;");
+}
+
+TEST_CASE("the case card shows the case and offers the actions its state allows")
+{
+    auto const people = bot::test::sample_directory();
+    auto c = sample_case();
+    auto const blocks = case_card_blocks(c, utc("2026-03-09T13:10:00Z"), bot::test::default_program(), people);
+    auto const text = all_text(blocks);
+    // The header is plain_text, which Slack never parses for mentions: shown as typed.
+    CHECK(blocks.at(0).at("text").at("type").as_string() == "plain_text");
+    CHECK(blocks.at(0).at("text").at("text").as_string() == "#42 Invoices <!channel> & totals");
+    CHECK(text.find("Mon 9 Mar 2026 10:00 EDT (running)") != std::string::npos);
+    CHECK(text.find("\"case_claim\"") != std::string::npos);
+    CHECK(text.find("\"case_ack\"") != std::string::npos);
+    CHECK(text.find("\"case_resolve\"") != std::string::npos);
+    CHECK(text.find("\"42:normal\"") != std::string::npos);
+    CHECK(text.find("\"42:critical\"") == std::string::npos);   // already critical
+
+    c.assignee = "ana";
+    c.assignee_name = "Ana Alvarez";
+    c.responded_at = utc("2026-03-09T13:05:00Z");
+    c.state = case_state::responded;
+    auto const claimed = all_text(case_card_blocks(c, utc("2026-03-09T13:10:00Z"), bot::test::default_program(), people));
+    CHECK(claimed.find("\"case_claim\"") == std::string::npos);
+    CHECK(claimed.find("\"case_ack\"") == std::string::npos);
+    CHECK(claimed.find("Ana Alvarez") != std::string::npos);
+
+    c.state = case_state::closed;
+    auto const closed = all_text(case_card_blocks(c, utc("2026-03-09T13:10:00Z"), bot::test::default_program(), people));
+    CHECK(closed.find("\"actions\"") == std::string::npos);
+}
+
+TEST_CASE("a reply becomes an ephemeral slash-command answer with its fields")
+{
+    auto r = commands::reply::ok("Opened #1: <b>");
+    r.fields = {{"Severity", "critical"}};
+    auto const body = slack_reply(r);
+    CHECK(body.at("response_type").as_string() == "ephemeral");
+    CHECK(body.at("text").as_string() == "Opened #1: &lt;b&gt;");
+    CHECK(all_text(body).find("*Severity*\\ncritical") != std::string::npos);
+}
+
+TEST_CASE("messages are posted in their thread; cards carry blocks")
+{
+    auto const people = bot::test::sample_directory();
+    auto const c = sample_case();
+    outbound_message m;
+    m.kind = "reminder";
+    m.to = destination{platform::slack, "C0ACME", "", true, false, {}};
+    m.text = "Reminder";
+    auto args = slack_post(m, "1700000000.000100", &c, utc("2026-03-09T13:45:00Z"), bot::test::default_program(), people);
+    CHECK(args.at("channel").as_string() == "C0ACME");
+    CHECK(args.at("thread_ts").as_string() == "1700000000.000100");
+    CHECK(args.at("text").as_string() == "Reminder");
+    CHECK_FALSE(args.contains("blocks"));
+
+    m.kind = "case_card";
+    m.text = "Case #42 opened: …\nInitial response due: Mon 9 Mar 2026 10:00 EDT";
+    args = slack_post(m, "", &c, utc("2026-03-09T13:00:00Z"), bot::test::default_program(), people);
+    CHECK_FALSE(args.contains("thread_ts"));
+    REQUIRE(args.contains("blocks"));
+    CHECK(all_text(args).find("Initial response due: Mon 9 Mar 2026 10:00 EDT") != std::string::npos);
+}
+
+TEST_CASE("the modals carry what their submission needs")
+{
+    auto const modal = new_case_modal("C0ACME", "");
+    CHECK(modal.at("callback_id").as_string() == "new_case");
+    CHECK(modal.at("private_metadata").as_string() == R"({"channel":"C0ACME","thread":""})");
+    auto const sev = severity_modal(42, severity::critical, "C0ACME");
+    CHECK(sev.at("callback_id").as_string() == "severity_change");
+    CHECK(all_text(sev).find("reason") != std::string::npos);
+}

@@ -1,0 +1,207 @@
+#include "webhooks/delivery_worker.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+namespace bot::webhooks {
+namespace {
+using std::chrono::seconds;
+
+std::string describe(const outbound_message& m)
+{
+    return fmt::format("#{} {} to {} {}", m.id, m.kind, to_string(m.to.where), m.to.channel);
+}
+}  // namespace
+
+delivery_worker::delivery_worker(bot::outbox& box, bot::case_store& cases, const bot::clock& clock,
+                                 delivery_options options, std::shared_ptr<spdlog::logger> log)
+    : box_(box), cases_(cases), clock_(clock), options_(options), log_(std::move(log))
+{
+    if (!log_)
+        log_ = spdlog::default_logger();
+}
+
+delivery_worker::~delivery_worker()
+{
+    stop();
+}
+
+void delivery_worker::add_sender(platform where, message_sender& sender)
+{
+    senders_[where] = &sender;
+}
+
+bool delivery_worker::take_token(channel_pace& pace, mono_time now)
+{
+    if (now < pace.blocked_until)
+        return false;
+    auto const interval = std::chrono::duration<double>(options_.channel_interval).count();
+    if (pace.refilled == mono_time{}) {
+        pace.tokens = options_.channel_burst;
+    } else if (interval > 0) {
+        pace.tokens = std::min<double>(options_.channel_burst,
+                                       pace.tokens + std::chrono::duration<double>(now - pace.refilled).count() / interval);
+    } else {
+        pace.tokens = options_.channel_burst;
+    }
+    pace.refilled = now;
+    if (pace.tokens < 1.0)
+        return false;
+    pace.tokens -= 1.0;
+    return true;
+}
+
+seconds delivery_worker::backoff(int attempts) const
+{
+    auto delay = options_.first_retry;
+    for (int i = 0; i < attempts && delay < options_.max_retry; ++i)
+        delay *= 2;
+    return std::min(delay, options_.max_retry);
+}
+
+delivery_round delivery_worker::run_once()
+{
+    std::lock_guard one_at_a_time{round_mutex_};
+    delivery_round round;
+    auto const now = clock_.now();
+    // Everything pending, due or not: a message waiting for its retry holds back the
+    // later messages of its channel, so a conversation never arrives out of order.
+    auto const queue = box_.pending(wall_time::max(), options_.batch);
+    if (!queue) {
+        log_->error("delivery: cannot read the outbox: {}", queue.error().message());
+        return round;
+    }
+    std::set<std::pair<platform, std::string>> held;
+    // A card refreshed several times in one round is sent once, in its latest state.
+    std::map<case_id, std::int64_t> last_card_update;
+    for (auto const& e : *queue)
+        if (e.message.kind == "card_update" && e.message.case_ref)
+            last_card_update[*e.message.case_ref] = e.message.id;
+
+    for (auto const& e : *queue) {
+        auto m = e.message;
+        auto const channel = std::make_pair(m.to.where, m.to.channel);
+        if (held.contains(channel)) {
+            ++round.held;
+            continue;
+        }
+        if (e.next_attempt_at > now) {
+            held.insert(channel);
+            ++round.held;
+            continue;
+        }
+        if (m.kind == "card_update" && m.case_ref && last_card_update[*m.case_ref] != m.id) {
+            (void)box_.delivered(m.id, now, "superseded");
+            continue;
+        }
+        auto sender = senders_.find(m.to.where);
+        if (sender == senders_.end()) {
+            log_->error("delivery: no sender for {}: {} marked failed", to_string(m.to.where), describe(m));
+            (void)box_.failed(m.id, now, "no sender for this platform");
+            ++round.failed;
+            continue;
+        }
+        auto& pace = paces_[channel];
+        if (!take_token(pace, clock_.monotonic())) {
+            held.insert(channel);
+            ++round.held;
+            continue;
+        }
+        std::optional<case_record> c;
+        if (m.case_ref) {
+            auto found = cases_.find(*m.case_ref);
+            if (!found) {
+                log_->error("delivery: cannot read case #{}: {}", *m.case_ref, found.error().message());
+                return round;   // storage trouble: try the whole round again later
+            }
+            c = std::move(*found);
+        }
+        // The case's thread may have become known since the message was queued.
+        if (m.to.case_thread && c && c->origin.where == m.to.where && c->origin.channel == m.to.channel)
+            m.to.thread = c->origin.thread;
+
+        auto const outcome = sender->second->send(m, c ? &*c : nullptr);
+        switch (outcome.what) {
+        case send_outcome::kind::delivered:
+            if (auto ok = box_.delivered(m.id, clock_.now(), outcome.platform_ref); !ok) {
+                log_->error("delivery: sent {} but cannot mark it: {}", describe(m), ok.error().message());
+                return round;
+            }
+            ++round.delivered;
+            log_->debug("delivery: sent {}", describe(m));
+            break;
+        case send_outcome::kind::retry: {
+            held.insert(channel);
+            if (e.attempts + 1 >= options_.max_attempts) {
+                (void)box_.failed(m.id, now, outcome.error);
+                log_->error("delivery: gave up on {} after {} attempts: {}", describe(m), e.attempts + 1,
+                            outcome.error);
+                ++round.failed;
+                break;
+            }
+            auto const wait = outcome.retry_after ? *outcome.retry_after : backoff(e.attempts);
+            if (outcome.retry_after)
+                pace.blocked_until = clock_.monotonic() + *outcome.retry_after;
+            (void)box_.retry_later(m.id, now + wait, outcome.error);
+            log_->warn("delivery: {} not accepted ({}); retrying in {}s", describe(m), outcome.error, wait.count());
+            ++round.retried;
+            break;
+        }
+        case send_outcome::kind::failed:
+            (void)box_.failed(m.id, now, outcome.error);
+            log_->error("delivery: {} refused for good: {}", describe(m), outcome.error);
+            ++round.failed;
+            break;
+        }
+    }
+    return round;
+}
+
+void delivery_worker::start()
+{
+    std::lock_guard lock{mutex_};
+    if (thread_.joinable())
+        return;
+    stopping_ = false;
+    thread_ = std::thread([this] {
+        for (;;) {
+            auto const round = run_once();
+            std::unique_lock guard{mutex_};
+            if (stopping_)
+                break;
+            // Held messages wait for pacing: look again soon, not after a full idle poll.
+            auto const nap = round.held > 0 ? std::min(options_.idle_poll, options_.channel_interval)
+                                            : options_.idle_poll;
+            woken_.wait_for(guard, nap, [this] { return wake_pending_ || stopping_; });
+            wake_pending_ = false;
+            if (stopping_)
+                break;
+        }
+    });
+}
+
+void delivery_worker::stop()
+{
+    {
+        std::lock_guard lock{mutex_};
+        if (!thread_.joinable())
+            return;
+        stopping_ = true;
+    }
+    woken_.notify_all();
+    thread_.join();
+    // What the last requests queued goes out now (a pacing hold waits for the restart).
+    run_once();
+}
+
+void delivery_worker::wake()
+{
+    {
+        std::lock_guard lock{mutex_};
+        wake_pending_ = true;
+    }
+    woken_.notify_all();
+}
+
+}  // namespace bot::webhooks

@@ -1,0 +1,110 @@
+#pragma once
+// Drains the outbox to the chat platforms: oldest first and in order per channel,
+// paced per channel, retried with exponential backoff, honouring a platform's
+// Retry-After, and marked delivered once. Everything it knows lives in the outbox,
+// so a restart resumes where it stopped.
+#include "bot/case_store.hpp"
+#include "bot/clock.hpp"
+#include "bot/outbox.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace spdlog {
+class logger;
+}
+
+namespace bot::webhooks {
+
+struct send_outcome {
+    enum class kind {
+        delivered,   // the platform accepted it
+        retry,       // try again later (rate limit, server error, network)
+        failed,      // the platform refused it for good (no such channel, …)
+    };
+    kind what = kind::delivered;
+    std::string platform_ref;                         // the message's id on the platform
+    std::optional<std::chrono::seconds> retry_after;  // the platform said when
+    std::string error;
+};
+
+// One per platform. `m.to.thread` is already the case's thread when the message
+// belongs in it; `c` is the case as it is now (for cards), when there is one.
+class message_sender {
+public:
+    virtual ~message_sender() = default;
+    virtual send_outcome send(const outbound_message& m, const case_record* c) = 0;
+};
+
+struct delivery_options {
+    std::chrono::seconds first_retry{5};      // the backoff starts here and doubles
+    std::chrono::seconds max_retry{15 * 60};  // and stops growing here
+    int max_attempts = 20;                    // then the message is marked failed
+    std::size_t batch = 500;                  // messages read per round
+    std::chrono::milliseconds channel_interval{1000};   // one message per channel per interval…
+    int channel_burst = 3;                    // …after a short burst
+    std::chrono::milliseconds idle_poll{1000};          // how often an idle worker looks anyway
+};
+
+struct delivery_round {
+    std::size_t delivered = 0;
+    std::size_t retried = 0;
+    std::size_t failed = 0;
+    std::size_t held = 0;    // waiting for their channel (pacing, order, Retry-After)
+};
+
+class delivery_worker {
+public:
+    delivery_worker(bot::outbox& box, bot::case_store& cases, const bot::clock& clock, delivery_options options,
+                    std::shared_ptr<spdlog::logger> log);
+    ~delivery_worker();
+    delivery_worker(const delivery_worker&) = delete;
+    delivery_worker& operator=(const delivery_worker&) = delete;
+
+    // Messages for `where` go through `sender` (which must outlive the worker).
+    void add_sender(platform where, message_sender& sender);
+
+    // One round over what is due now.
+    delivery_round run_once();
+
+    // Runs rounds on a thread of its own until stop(): after each round it sleeps until
+    // woken, until pacing allows more, or for idle_poll.
+    void start();
+    // Lets the current round finish, then sends once more whatever is due (so messages a
+    // shutdown's last commands queued still go out), then stops. Idempotent.
+    void stop();
+    // New messages were enqueued.
+    void wake();
+
+private:
+    struct channel_pace {
+        double tokens = 0;
+        mono_time refilled{};
+        mono_time blocked_until{};   // Retry-After
+    };
+    bool take_token(channel_pace& pace, mono_time now);
+    std::chrono::seconds backoff(int attempts) const;
+
+    bot::outbox& box_;
+    bot::case_store& cases_;
+    const bot::clock& clock_;
+    delivery_options options_;
+    std::shared_ptr<spdlog::logger> log_;
+    std::map<platform, message_sender*> senders_;
+    std::map<std::pair<platform, std::string>, channel_pace> paces_;
+
+    std::mutex round_mutex_;   // one round at a time (the thread, stop(), a caller's run_once)
+    std::mutex mutex_;
+    std::condition_variable woken_;
+    bool wake_pending_ = false;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace bot::webhooks

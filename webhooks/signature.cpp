@@ -1,0 +1,141 @@
+#include "webhooks/signature.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include <array>
+#include <charconv>
+#include <optional>
+
+namespace bot::webhooks {
+namespace {
+constexpr std::int64_t replay_window_seconds = 300;
+
+using digest = std::array<unsigned char, 32>;
+
+// HMAC-SHA256 over the concatenation of up to three pieces (Slack's basestring is
+// "v0:" + timestamp + ":" + body; copying the body to join them would be wasteful).
+digest hmac_sha256(std::string_view key, std::string_view a, std::string_view b = {}, std::string_view c = {})
+{
+    digest out{};
+    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    EVP_MAC_CTX* ctx = mac ? EVP_MAC_CTX_new(mac) : nullptr;
+    char digest_name[] = "SHA256";
+    OSSL_PARAM const params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
+                                 OSSL_PARAM_construct_end()};
+    std::size_t written = 0;
+    bool ok = ctx && EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) == 1;
+    for (auto part : {a, b, c})
+        ok = ok && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size()) == 1;
+    ok = ok && EVP_MAC_final(ctx, out.data(), &written, out.size()) == 1;
+    EVP_MAC_CTX_free(ctx);
+    EVP_MAC_free(mac);
+    if (!ok || written != out.size())
+        out.fill(0);  // never matches a real signature: the check fails closed
+    return out;
+}
+
+std::string hex(const digest& d)
+{
+    constexpr std::string_view digits = "0123456789abcdef";
+    std::string out;
+    out.reserve(d.size() * 2);
+    for (auto byte : d) {
+        out += digits[byte >> 4];
+        out += digits[byte & 0x0F];
+    }
+    return out;
+}
+
+std::string base64(const unsigned char* data, std::size_t size)
+{
+    std::string out(4 * ((size + 2) / 3), '\0');
+    auto const n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
+
+std::optional<std::string> unbase64(std::string_view text)
+{
+    if (text.empty() || text.size() % 4 != 0)
+        return std::nullopt;
+    std::string out(3 * text.size() / 4, '\0');
+    auto const n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                   reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+    if (n < 0)
+        return std::nullopt;
+    // EVP_DecodeBlock keeps the padding's zero bytes: drop one per '='.
+    std::size_t padding = 0;
+    for (auto it = text.rbegin(); it != text.rend() && *it == '='; ++it)
+        ++padding;
+    out.resize(static_cast<std::size_t>(n) - padding);
+    return out;
+}
+}  // namespace
+
+std::string_view to_string(signature_check c) noexcept
+{
+    switch (c) {
+    case signature_check::valid: return "valid";
+    case signature_check::missing: return "missing";
+    case signature_check::malformed: return "malformed";
+    case signature_check::stale: return "stale";
+    case signature_check::mismatch: return "mismatch";
+    }
+    return "?";
+}
+
+bool same_secret(std::string_view a, std::string_view b) noexcept
+{
+    return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string slack_signature(std::string_view signing_secret, std::string_view timestamp, std::string_view body)
+{
+    auto const basestring_head = std::string{"v0:"} + std::string{timestamp} + ":";
+    return "v0=" + hex(hmac_sha256(signing_secret, basestring_head, body));
+}
+
+signature_check verify_slack_signature(std::string_view signing_secret, std::string_view timestamp_header,
+                                       std::string_view signature_header, std::string_view body, wall_time now)
+{
+    if (timestamp_header.empty() || signature_header.empty())
+        return signature_check::missing;
+    std::int64_t ts = 0;
+    auto const [end, ec] = std::from_chars(timestamp_header.data(), timestamp_header.data() + timestamp_header.size(), ts);
+    if (ec != std::errc{} || end != timestamp_header.data() + timestamp_header.size())
+        return signature_check::malformed;
+    // Only version 0 exists; anything else is refused, not guessed at.
+    if (!signature_header.starts_with("v0=") || signature_header.size() != 3 + 64)
+        return signature_check::malformed;
+    auto const now_s = now.time_since_epoch().count();
+    if (ts > now_s + replay_window_seconds || ts < now_s - replay_window_seconds)
+        return signature_check::stale;
+    auto const expected = slack_signature(signing_secret, timestamp_header, body);
+    return same_secret(expected, signature_header) ? signature_check::valid : signature_check::mismatch;
+}
+
+std::string teams_signature(std::string_view security_token_base64, std::string_view body)
+{
+    auto const key = unbase64(security_token_base64);
+    if (!key)
+        return {};
+    auto const mac = hmac_sha256(*key, body);
+    return "HMAC " + base64(mac.data(), mac.size());
+}
+
+signature_check verify_teams_signature(std::string_view security_token_base64, std::string_view authorization,
+                                       std::string_view body)
+{
+    if (authorization.empty())
+        return signature_check::missing;
+    if (!authorization.starts_with("HMAC "))
+        return signature_check::malformed;
+    auto const expected = teams_signature(security_token_base64, body);
+    if (expected.empty())
+        return signature_check::mismatch;
+    return same_secret(expected, authorization) ? signature_check::valid : signature_check::mismatch;
+}
+
+}  // namespace bot::webhooks

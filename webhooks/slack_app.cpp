@@ -1,0 +1,334 @@
+#include "webhooks/slack_app.hpp"
+
+#include "commands/case_command.hpp"
+#include "commands/handlers.hpp"
+#include "webhooks/budget.hpp"
+#include "webhooks/form.hpp"
+#include "webhooks/http_responses.hpp"
+#include "webhooks/signature.hpp"
+#include "webhooks/slack_api.hpp"
+#include "webhooks/slack_payloads.hpp"
+#include "webhooks/slack_render.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace bot::webhooks {
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+std::string header(const request& req, std::string_view name)
+{
+    auto it = req.find(name);
+    return it == req.end() ? std::string{} : std::string{it->value()};
+}
+
+json::object parse_metadata(std::string_view text)
+{
+    boost::system::error_code ec;
+    auto v = json::parse(text, ec);
+    if (ec || !v.is_object())
+        return {};
+    return std::move(v.get_object());
+}
+
+std::string json_string(const json::object& o, std::string_view key)
+{
+    auto const* v = o.if_contains(key);
+    return v && v->is_string() ? std::string{v->get_string()} : std::string{};
+}
+
+response view_errors(std::string_view block, std::string message)
+{
+    json::object body{{"response_action", "errors"}, {"errors", json::object{{block, std::move(message)}}}};
+    return json_response(http::status::ok, body);
+}
+}  // namespace
+
+slack_app::slack_app(deps d) : d_(std::move(d)), dispatch_(commands::register_all())
+{
+    if (!d_.log)
+        d_.log = spdlog::default_logger();
+}
+
+std::optional<bot::actor> slack_app::identify(const desk_snapshot& desk, const std::string& user,
+                                              const std::string& team_hint, const std::string& channel,
+                                              bool may_look_up)
+{
+    std::string team = team_hint;
+    auto const now = d_.clock.now();
+    if (!team.empty()) {
+        (void)d_.memory.remember_user_team(platform::slack, user, team, now);
+    } else if (auto known = d_.memory.user_team(platform::slack, user); known && *known) {
+        team = **known;
+    } else if (may_look_up && d_.api && !desk.people.person_on(platform::slack, user)) {
+        // Reactions do not say which team the user is on; Slack Connect needs it.
+        auto looked_up = d_.api->user_team(user);
+        if (looked_up.value) {
+            team = *looked_up.value;
+            (void)d_.memory.remember_user_team(platform::slack, user, team, now);
+        }
+    }
+    return desk.people.identify(platform::slack, user, team, channel);
+}
+
+void slack_app::handle(request&& req, responder respond)
+{
+    auto const desk = d_.desk.get();
+    auto const path = std::string{req.target().substr(0, req.target().find('?'))};
+    if (path != "/slack/commands" && path != "/slack/events" && path != "/slack/interactions")
+        return respond(text_response(http::status::not_found, "no such endpoint\n"));
+    if (req.method() != http::verb::post)
+        return respond(method_not_allowed("POST"));
+
+    // Slack checks a new Request URL with an unsigned form post carrying ssl_check=1.
+    if (path == "/slack/commands" && req.body().find("ssl_check=1") != std::string::npos)
+        if (auto f = parse_form(req.body()); f && field(*f, "ssl_check") == "1")
+            return respond(text_response(http::status::ok, ""));
+
+    if (desk->slack_signing_secret.empty()) {
+        d_.log->error("slack: request refused: no signing secret is configured (SLACK_SIGNING_SECRET)");
+        return respond(empty_response(http::status::unauthorized));
+    }
+    auto const check = verify_slack_signature(desk->slack_signing_secret, header(req, "X-Slack-Request-Timestamp"),
+                                              header(req, "X-Slack-Signature"), req.body(), d_.clock.now());
+    if (check != signature_check::valid) {
+        d_.log->warn("slack: {} signature on {}: refused", to_string(check), path);
+        return respond(empty_response(http::status::unauthorized));
+    }
+
+    if (path == "/slack/interactions")
+        return on_interaction(req, desk, std::move(respond));
+
+    if (path == "/slack/events") {
+        auto payload = decode_events(req.body());
+        if (!payload.value)
+            return respond(text_response(http::status::bad_request, payload.problem + "\n"));
+        if (auto const* v = std::get_if<url_verification>(&*payload.value))
+            return respond(text_response(http::status::ok, v->challenge));
+        auto const* e = std::get_if<slack_event>(&*payload.value);
+        if (!e)
+            return respond(text_response(http::status::ok, ""));
+        auto event = *e;
+        run_within_budget(d_.pool, d_.timers, d_.budget,
+                          {[this, event] {
+                               // A storage failure answers 500: Slack retries, and the
+                               // event key makes the retry safe.
+                               return handle_event(event) ? text_response(http::status::ok, "")
+                                                          : text_response(http::status::internal_server_error,
+                                                                          "try again\n");
+                           },
+                           [] { return text_response(http::status::ok, ""); }, {}},
+                          std::move(respond));
+        return;
+    }
+
+    auto decoded_command = decode_slash_command(req.body());
+    if (!decoded_command.value)
+        return respond(text_response(http::status::bad_request, decoded_command.problem + "\n"));
+    auto cmd = std::move(*decoded_command.value);
+    auto who = identify(*desk, cmd.user_id, cmd.team_id, cmd.channel_id, false);
+    if (!who)
+        return respond(json_response(
+            http::status::ok,
+            slack_reply(commands::reply::refusal("I can't tell who you are here: this channel is not linked to a "
+                                                 "customer and you are not on the support team."))));
+
+    // `/case` alone opens the form to file a case.
+    auto const text = std::string_view{cmd.text}.substr(std::min(cmd.text.find_first_not_of(" \t\n"), cmd.text.size()));
+    if (text.empty()) {
+        if (!d_.api)
+            return respond(json_response(http::status::ok, slack_reply(commands::reply::usage(
+                                                                  "Say what to do.", "/case help"))));
+        boost::asio::post(d_.pool, [this, trigger = cmd.trigger_id, channel = cmd.channel_id] {
+            auto opened = d_.api->open_view(trigger, new_case_modal(channel, ""));
+            if (!opened.ok)
+                d_.log->warn("slack: views.open failed: {}", opened.error);
+        });
+        return respond(text_response(http::status::ok, ""));
+    }
+
+    auto work = [this, desk, cmd, who = *who] {
+        commands::invocation in;
+        in.who = who;
+        in.where = platform::slack;
+        in.channel = cmd.channel_id;
+        commands::context ctx{d_.cases, d_.clock, desk->rules, desk->people, desk->vendor};
+        auto out = dispatch_.run(cmd.text, in, ctx);
+        if (!out)
+            d_.log->error("slack: /case failed: {}", out.error().message());
+        if (d_.wake_delivery)
+            d_.wake_delivery();
+        return json_response(http::status::ok, slack_reply(out ? *out : commands::apology(out.error())));
+    };
+    auto follow_up = [this, url = cmd.response_url](response late) {
+        if (!d_.api || url.empty())
+            return;
+        boost::system::error_code ec;
+        auto body = json::parse(late.body(), ec);
+        if (ec || !body.is_object())
+            return;
+        auto sent = d_.api->post_json(url, body.get_object());
+        if (!sent.ok)
+            d_.log->warn("slack: response_url post failed: {}", sent.error);
+    };
+    run_within_budget(d_.pool, d_.timers, d_.budget,
+                      {std::move(work),
+                       [] {
+                           return json_response(http::status::ok,
+                                                slack_reply(commands::reply::info("Working on it…")));
+                       },
+                       std::move(follow_up)},
+                      std::move(respond));
+}
+
+void slack_app::on_interaction(const request& req, const std::shared_ptr<const desk_snapshot>& desk,
+                               responder respond)
+{
+    auto decoded = decode_interaction(req.body());
+    if (!decoded.value)
+        return respond(text_response(http::status::bad_request, decoded.problem + "\n"));
+    auto const now_ok = [] { return text_response(http::status::ok, ""); };
+
+    if (auto const* a = std::get_if<block_action>(&*decoded.value)) {
+        auto action = *a;
+        if (action.action_id == severity_action) {
+            // "42:critical": ask for the reason in a modal; the submission changes it.
+            auto const colon = action.value.find(':');
+            auto const level = parse_severity(std::string_view{action.value}.substr(colon + 1));
+            if (colon == std::string::npos || !level || !d_.api)
+                return respond(now_ok());
+            case_id id = 0;
+            try {
+                id = std::stoll(action.value.substr(0, colon));
+            } catch (const std::exception&) {
+                return respond(text_response(http::status::bad_request, "bad severity choice\n"));
+            }
+            boost::asio::post(d_.pool, [this, action, id, level = *level] {
+                auto opened = d_.api->open_view(action.trigger_id, severity_modal(id, level, action.channel_id));
+                if (!opened.ok)
+                    d_.log->warn("slack: views.open failed: {}", opened.error);
+            });
+            return respond(now_ok());
+        }
+        std::string verb;
+        if (action.action_id == claim_action)
+            verb = "claim";
+        else if (action.action_id == ack_action)
+            verb = "ack";
+        else if (action.action_id == resolve_action)
+            verb = "resolve";
+        else
+            return respond(now_ok());
+        run_within_budget(
+            d_.pool, d_.timers, d_.budget,
+            {[this, desk, action, verb] {
+                 auto who = identify(*desk, action.user_id, action.user_team, action.channel_id, false);
+                 if (!who) {
+                     tell(action.channel_id, {}, action.user_id, "I can't tell who you are here.", {});
+                     return text_response(http::status::ok, "");
+                 }
+                 commands::invocation in;
+                 in.who = *who;
+                 in.where = platform::slack;
+                 in.channel = action.channel_id;
+                 commands::context ctx{d_.cases, d_.clock, desk->rules, desk->people, desk->vendor};
+                 auto out = dispatch_.run(verb + " " + action.value, in, ctx);
+                 auto const r = out ? *out : commands::apology(out.error());
+                 if (r.kind != commands::reply_kind::ok)
+                     tell(action.channel_id, action.message_ts, action.user_id, r.text, {});
+                 if (d_.wake_delivery)
+                     d_.wake_delivery();
+                 return text_response(http::status::ok, "");
+             },
+             now_ok, {}},
+            std::move(respond));
+        return;
+    }
+
+    auto const* v = std::get_if<view_submission>(&*decoded.value);
+    if (!v)
+        return respond(now_ok());
+    auto submission = *v;
+    run_within_budget(
+        d_.pool, d_.timers, d_.budget,
+        {[this, desk, submission]() -> response {
+             auto const meta = parse_metadata(submission.private_metadata);
+             auto const channel = json_string(meta, "channel");
+             auto who = identify(*desk, submission.user_id, submission.user_team, channel, false);
+             auto value = [&](const char* block) {
+                 auto it = submission.values.find(block);
+                 return it == submission.values.end() ? std::string{} : it->second;
+             };
+             commands::invocation in;
+             in.where = platform::slack;
+             in.channel = channel;
+             commands::context ctx{d_.cases, d_.clock, desk->rules, desk->people, desk->vendor};
+             if (submission.callback_id == new_case_view) {
+                 if (!who)
+                     return view_errors("title", "This channel is not linked to a customer.");
+                 auto const title = value("title");
+                 if (title.find_first_not_of(" \t\n") == std::string::npos)
+                     return view_errors("title", "Add a title: one line on what is wrong.");
+                 commands::command cmd;
+                 cmd.what = commands::verb::new_case;
+                 cmd.level = parse_severity(value("severity"));
+                 cmd.kind = parse_category(value("category"));
+                 cmd.text = title;
+                 in.who = *who;
+                 in.thread = json_string(meta, "thread");
+                 auto const description = value("description");
+                 in.description = description.empty() ? title : title + "\n\n" + description;
+                 auto out = commands::new_case(cmd, in, ctx);
+                 if (!out)
+                     return view_errors("title", commands::apology(out.error()).text);
+                 if (out->kind != commands::reply_kind::ok)
+                     return view_errors("title", out->text);
+                 if (d_.wake_delivery)
+                     d_.wake_delivery();
+                 return text_response(http::status::ok, "");
+             }
+             if (submission.callback_id == severity_view) {
+                 if (!who)
+                     return view_errors("reason", "I can't tell who you are here.");
+                 auto const* id = meta.if_contains("case");
+                 auto const level = json_string(meta, "severity");
+                 if (!id || !id->is_int64())
+                     return view_errors("reason", "This form has lost its case; open it again from the card.");
+                 in.who = *who;
+                 auto out = dispatch_.run("severity " + std::to_string(id->get_int64()) + " " + level + " " +
+                                              value("reason"),
+                                          in, ctx);
+                 auto const r = out ? *out : commands::apology(out.error());
+                 if (r.kind != commands::reply_kind::ok)
+                     return view_errors("reason", r.text);
+                 if (d_.wake_delivery)
+                     d_.wake_delivery();
+                 return text_response(http::status::ok, "");
+             }
+             return text_response(http::status::ok, "");
+         },
+         now_ok, {}},
+        std::move(respond));
+}
+
+bool slack_app::tell(const std::string& channel, const std::string& thread, const std::string& user,
+                     const std::string& text, const std::string& dedupe_key)
+{
+    outbound_message m;
+    m.kind = "reply";
+    m.to = destination{platform::slack, channel, thread, false, false, user};
+    m.text = text;
+    auto const queued = d_.cases.enqueue(std::span{&m, 1}, dedupe_key);
+    if (!queued && queued.error() != errc::duplicate) {
+        d_.log->error("slack: cannot queue a reply: {}", queued.error().message());
+        return false;
+    }
+    if (d_.wake_delivery)
+        d_.wake_delivery();
+    return true;
+}
+
+}  // namespace bot::webhooks

@@ -1,0 +1,72 @@
+#pragma once
+// The Slack app: /slack/commands, /slack/events and /slack/interactions.
+// Every request is verified (v0 signature, five-minute window) before anything
+// else; unsigned, forged or stale ones get 401 and change nothing; malformed ones
+// 400. The work runs on a pool within Slack's 3-second budget; a late slash
+// command is acknowledged and its answer follows through response_url.
+#include "bot/case_store.hpp"
+#include "bot/chat_memory.hpp"
+#include "bot/clock.hpp"
+#include "commands/dispatcher.hpp"
+#include "webhooks/desk.hpp"
+#include "webhooks/http_server.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+namespace spdlog {
+class logger;
+}
+
+namespace bot::webhooks {
+
+class slack_api;
+struct slack_event;
+
+class slack_app {
+public:
+    struct deps {
+        bot::case_store& cases;
+        bot::chat_memory& memory;
+        const bot::clock& clock;
+        const desk_state& desk;
+        boost::asio::any_io_executor pool;       // runs commands and Slack API lookups
+        boost::asio::any_io_executor timers;     // budgets
+        slack_api* api = nullptr;                // views.open, lookups, response_url; null: none
+        std::function<void()> wake_delivery;     // messages were enqueued
+        std::shared_ptr<spdlog::logger> log;
+        std::chrono::milliseconds budget{2500};  // answer Slack within this
+    };
+
+    explicit slack_app(deps d);
+
+    // For requests whose path starts with /slack/.
+    void handle(request&& req, responder respond);
+
+    // Synchronous parts, exposed for tests: what a verified event does.
+    // Returns false when storage failed (Slack should retry).
+    bool handle_event(const slack_event& e);
+
+private:
+    void on_interaction(const request& req, const std::shared_ptr<const desk_snapshot>& desk, responder respond);
+
+    struct event_context;
+    bool on_message(event_context& ec);
+    bool on_mention(event_context& ec);
+    bool on_reaction(event_context& ec);
+    bool open_from_message(event_context& ec, const bot::actor& author, std::string_view text, std::string_view ts);
+    bool run_and_reply(event_context& ec, const bot::actor& who, std::string_view text, std::string_view thread);
+    bool tell(const std::string& channel, const std::string& thread, const std::string& user, const std::string& text,
+              const std::string& dedupe_key);
+
+    std::optional<bot::actor> identify(const desk_snapshot& desk, const std::string& user, const std::string& team_hint,
+                                       const std::string& channel, bool may_look_up);
+
+    deps d_;
+    commands::dispatcher dispatch_;
+};
+
+}  // namespace bot::webhooks

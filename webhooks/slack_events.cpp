@@ -1,0 +1,267 @@
+// The Events API side of the Slack app: messages, mentions and reactions in
+// customer channels (design.md §5).
+#include "webhooks/slack_app.hpp"
+
+#include "bot/case_ops.hpp"
+#include "commands/case_command.hpp"
+#include "commands/handlers.hpp"
+#include "webhooks/slack_api.hpp"
+#include "webhooks/slack_payloads.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace bot::webhooks {
+namespace {
+constexpr std::size_t max_title = 200;
+
+// Removes a leading "<@BOT>" mention; true when there was one.
+bool strip_mention(std::string& text, std::string_view bot_user)
+{
+    auto const start = text.find_first_not_of(" \t\n");
+    if (start == std::string::npos || bot_user.empty())
+        return false;
+    auto const mention = "<@" + std::string{bot_user};
+    if (text.compare(start, mention.size(), mention) != 0)
+        return false;
+    auto const close = text.find('>', start);
+    text.erase(0, close == std::string::npos ? text.size() : close + 1);
+    text.erase(0, std::min(text.find_first_not_of(" \t\n"), text.size()));
+    return true;
+}
+
+// Slack's own markup in a message (<@U…>, <https://…|label>) stays as typed; only
+// the first line becomes the title.
+std::string title_of(std::string_view text)
+{
+    auto line = std::string{text.substr(0, text.find('\n'))};
+    if (line.empty())
+        line = "(no text)";
+    return line;
+}
+
+bool is_command(const std::string& text)
+{
+    return std::holds_alternative<commands::command>(commands::parse_command(text));
+}
+}  // namespace
+
+struct slack_app::event_context {
+    const slack_event& e;
+    std::shared_ptr<const desk_snapshot> desk;
+    std::string key;   // dedupe key for the change this event causes
+};
+
+bool slack_app::handle_event(const slack_event& e)
+{
+    auto desk = d_.desk.get();
+    if (e.user.empty() || !e.bot_id.empty() || e.user == desk->slack_bot_user)
+        return true;   // our own posts and other bots' are not for us
+    event_context ec{e, desk, "slack:" + e.event_id};
+    if (e.type == "message")
+        return on_message(ec);
+    if (e.type == "app_mention")
+        return on_mention(ec);
+    if (e.type == "reaction_added")
+        return on_reaction(ec);
+    return true;
+}
+
+bool slack_app::on_message(event_context& ec)
+{
+    auto const& e = ec.e;
+    // Plain posts, posts with files, and thread replies also sent to the channel.
+    if (!e.subtype.empty() && e.subtype != "file_share" && e.subtype != "thread_broadcast")
+        return true;
+    auto const& desk = *ec.desk;
+    auto who = identify(desk, e.user, e.user_team, e.channel, false);
+    if (!who)
+        return true;
+    std::string text = e.text;
+    bool const addressed = strip_mention(text, desk.slack_bot_user);
+
+    if (!e.thread_ts.empty() && e.thread_ts != e.ts) {
+        auto found = d_.cases.find_by_thread(platform::slack, e.channel, e.thread_ts);
+        if (!found)
+            return false;
+        if (!*found)
+            return true;   // a thread that is not a case
+        if (addressed && is_command(text))
+            return run_and_reply(ec, *who, text, e.thread_ts);
+        // A reply in the case's thread: from an agent the response or an update,
+        // from the customer more details (and a waiting case resumes).
+        commands::invocation in;
+        in.who = *who;
+        in.where = platform::slack;
+        in.channel = e.channel;
+        in.thread = e.thread_ts;
+        commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, ec.key};
+        auto out = commands::change_case(
+            in, ctx, (*found)->id,
+            [&](const case_record& c, const domain_context& dc) { return bot::reply(c, *who, text, dc); },
+            [](const case_record&) { return commands::reply::ok(""); });
+        if (!out && out.error() != errc::duplicate) {
+            d_.log->error("slack: thread reply on #{} failed: {}", (*found)->id, out.error().message());
+            return false;
+        }
+        if (d_.wake_delivery)
+            d_.wake_delivery();
+        return true;
+    }
+
+    auto const* link = desk.people.channel(platform::slack, e.channel);
+    if (addressed && is_command(text))
+        return run_and_reply(ec, *who, text, e.ts);
+    if (!link || link->customer.empty() || who->is_staff())
+        return true;   // the team's own talk; commands need a mention
+    if (link->opens == open_mode::every_message)
+        return open_from_message(ec, *who, text, e.ts);
+    // A mention-only channel: remember the message, a 🎫 may make it a case later.
+    auto const kept = d_.memory.remember_message(
+        seen_message{platform::slack, e.channel, e.ts, e.user, e.user_team, e.text, d_.clock.now()});
+    return kept.has_value();
+}
+
+bool slack_app::on_mention(event_context& ec)
+{
+    auto const& e = ec.e;
+    auto const& desk = *ec.desk;
+    // Thread replies and every-message channels arrive as message events too.
+    if (!e.thread_ts.empty() && e.thread_ts != e.ts)
+        return true;
+    auto const* link = desk.people.channel(platform::slack, e.channel);
+    if (!link || link->opens != open_mode::mention_only)
+        return true;
+    auto who = identify(desk, e.user, e.user_team, e.channel, false);
+    if (!who)
+        return true;
+    std::string text = e.text;
+    strip_mention(text, desk.slack_bot_user);
+    if (is_command(text))
+        return run_and_reply(ec, *who, text, e.ts);
+    if (who->is_staff())
+        return tell(e.channel, e.ts, e.user, "Say a command after the mention, e.g. `help`.", ec.key);
+    return open_from_message(ec, *who, text, e.ts);
+}
+
+bool slack_app::open_from_message(event_context& ec, const bot::actor& author, std::string_view text,
+                                  std::string_view ts)
+{
+    auto const& desk = *ec.desk;
+    commands::command cmd;
+    cmd.what = commands::verb::new_case;
+    cmd.text = title_of(text).substr(0, max_title * 4);
+    commands::invocation in;
+    in.who = author;
+    in.where = platform::slack;
+    in.channel = ec.e.item_channel.empty() ? ec.e.channel : ec.e.item_channel;
+    in.thread = std::string{ts};
+    in.description = std::string{text};
+    commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, ec.key};
+    auto out = commands::new_case(cmd, in, ctx);
+    if (!out) {
+        if (out.error() == errc::duplicate)
+            return true;
+        d_.log->error("slack: cannot open a case from a message: {}", out.error().message());
+        return false;
+    }
+    if (d_.wake_delivery)
+        d_.wake_delivery();
+    return true;
+}
+
+bool slack_app::run_and_reply(event_context& ec, const bot::actor& who, std::string_view text,
+                              std::string_view thread)
+{
+    auto const& desk = *ec.desk;
+    commands::invocation in;
+    in.who = who;
+    in.where = platform::slack;
+    in.channel = ec.e.channel;
+    in.thread = std::string{thread};
+    commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, ec.key};
+    auto out = dispatch_.run(text, in, ctx);
+    if (!out && out.error() == errc::duplicate)
+        return true;
+    if (!out)
+        d_.log->error("slack: command from a message failed: {}", out.error().message());
+    auto const r = out ? *out : commands::apology(out.error());
+    // The answer is for the one who asked, in the thread they asked in; the key keeps
+    // a retried event from answering twice.
+    tell(ec.e.channel, std::string{thread}, ec.e.user, r.text, ec.key + ":reply");
+    return out.has_value();
+}
+
+bool slack_app::on_reaction(event_context& ec)
+{
+    auto const& e = ec.e;
+    auto const& desk = *ec.desk;
+    if (e.reaction != "ticket" && e.reaction != "eyes" && e.reaction != "white_check_mark")
+        return true;
+    if (e.item_channel.empty() || e.item_ts.empty())
+        return true;
+    auto found = d_.cases.find_by_thread(platform::slack, e.item_channel, e.item_ts);
+    if (!found)
+        return false;
+
+    if (e.reaction == "ticket") {
+        if (*found)
+            return true;   // already a case
+        auto const* link = desk.people.channel(platform::slack, e.item_channel);
+        if (!link || link->customer.empty())
+            return true;
+        auto message = d_.memory.find_message(platform::slack, e.item_channel, e.item_ts);
+        if (!message)
+            return false;
+        std::optional<seen_message> m = *message;
+        if (!m && d_.api) {
+            auto looked_up = d_.api->message_at(e.item_channel, e.item_ts);
+            if (!looked_up.value) {
+                d_.log->warn("slack: 🎫 on a message I cannot read: {}", looked_up.call.error);
+                return !looked_up.call.retryable();
+            }
+            auto const& o = *looked_up.value;
+            auto str = [&](const char* k) {
+                auto const* v = o.if_contains(k);
+                return v && v->is_string() ? std::string{v->get_string()} : std::string{};
+            };
+            auto team = str("user_team");
+            if (team.empty())
+                team = str("team");
+            m = seen_message{platform::slack, e.item_channel, e.item_ts, str("user"), team, str("text"),
+                             d_.clock.now()};
+        }
+        if (!m)
+            return true;
+        // The case belongs to the customer who wrote the message, whoever reacted.
+        auto author = identify(desk, m->user.empty() ? e.item_user : m->user, m->team, e.item_channel, true);
+        if (!author || author->is_staff())
+            return true;
+        return open_from_message(ec, *author, m->text, e.item_ts);
+    }
+
+    if (!*found)
+        return true;
+    auto who = identify(desk, e.user, {}, e.item_channel, true);
+    if (!who)
+        return true;
+    auto const verb = e.reaction == "eyes" ? "claim " : "resolve ";
+    commands::invocation in;
+    in.who = *who;
+    in.where = platform::slack;
+    in.channel = e.item_channel;
+    commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, ec.key};
+    auto out = dispatch_.run(verb + std::to_string((*found)->id), in, ctx);
+    if (!out && out.error() == errc::duplicate)
+        return true;
+    if (!out) {
+        d_.log->error("slack: reaction {} failed: {}", e.reaction, out.error().message());
+        return false;
+    }
+    if (out->kind != commands::reply_kind::ok)
+        tell(e.item_channel, (*found)->origin.thread, e.user, out->text, ec.key + ":reply");
+    if (d_.wake_delivery)
+        d_.wake_delivery();
+    return true;
+}
+
+}  // namespace bot::webhooks

@@ -1,0 +1,247 @@
+#include "webhooks/slack_render.hpp"
+
+#include "bot/describe.hpp"
+#include "commands/case_view.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+namespace bot::webhooks {
+namespace json = boost::json;
+namespace {
+
+constexpr std::size_t max_header = 150;      // Block Kit header text limit
+constexpr std::size_t max_section = 2900;    // section text limit is 3000
+constexpr std::size_t max_field = 1900;      // field text limit is 2000
+
+std::string clip(std::string text, std::size_t limit)
+{
+    if (text.size() <= limit)
+        return text;
+    auto cut = limit - 3;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut;
+    return text.substr(0, cut) + "…";
+}
+
+json::object plain(std::string text)
+{
+    return {{"type", "plain_text"}, {"text", std::move(text)}, {"emoji", true}};
+}
+
+json::object mrkdwn(std::string text)
+{
+    return {{"type", "mrkdwn"}, {"text", std::move(text)}};
+}
+
+json::object section(std::string text)
+{
+    return {{"type", "section"}, {"text", mrkdwn(clip(std::move(text), max_section))}};
+}
+
+json::object button(std::string_view action, std::string label, std::string value, std::string_view style = {})
+{
+    json::object b{{"type", "button"}, {"action_id", action}, {"text", plain(std::move(label))}, {"value", value}};
+    if (!style.empty())
+        b["style"] = style;
+    return b;
+}
+
+json::object option(std::string label, std::string value)
+{
+    return {{"text", plain(std::move(label))}, {"value", std::move(value)}};
+}
+
+std::string capitalised(std::string_view word)
+{
+    std::string out{word};
+    if (!out.empty() && out[0] >= 'a' && out[0] <= 'z')
+        out[0] = static_cast<char>(out[0] - 'a' + 'A');
+    return out;
+}
+
+json::object select_input(std::string block_id, std::string label, const std::vector<std::pair<std::string, std::string>>& options,
+                          std::string_view initial)
+{
+    json::array opts;
+    json::object initial_option;
+    for (auto const& [text, value] : options) {
+        opts.push_back(option(text, value));
+        if (value == initial)
+            initial_option = option(text, value);
+    }
+    json::object element{{"type", "static_select"}, {"action_id", "value"}, {"options", std::move(opts)}};
+    if (!initial_option.empty())
+        element["initial_option"] = std::move(initial_option);
+    return {{"type", "input"}, {"block_id", std::move(block_id)}, {"label", plain(std::move(label))},
+            {"element", std::move(element)}};
+}
+
+json::object text_input(std::string block_id, std::string label, bool multiline, bool optional, std::size_t max_length)
+{
+    json::object element{{"type", "plain_text_input"}, {"action_id", "value"}, {"multiline", multiline},
+                         {"max_length", max_length}};
+    return {{"type", "input"}, {"block_id", std::move(block_id)}, {"label", plain(std::move(label))},
+            {"optional", optional}, {"element", std::move(element)}};
+}
+}  // namespace
+
+std::string escape_mrkdwn(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (char ch : text) {
+        switch (ch) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        default: out += ch;
+        }
+    }
+    return out;
+}
+
+json::object slack_reply(const commands::reply& r)
+{
+    json::array blocks;
+    blocks.push_back(section(escape_mrkdwn(r.text)));
+    if (!r.fields.empty()) {
+        json::array fields;
+        for (auto const& f : r.fields) {
+            if (fields.size() == 10) {   // Slack allows ten fields per section
+                blocks.push_back(json::object{{"type", "section"}, {"fields", std::move(fields)}});
+                fields = {};
+            }
+            fields.push_back(mrkdwn(clip(fmt::format("*{}*\n{}", escape_mrkdwn(f.name), escape_mrkdwn(f.value)), max_field)));
+        }
+        blocks.push_back(json::object{{"type", "section"}, {"fields", std::move(fields)}});
+    }
+    auto const shown = r.shown == commands::visibility::in_channel ? "in_channel" : "ephemeral";
+    return {{"response_type", shown}, {"text", clip(escape_mrkdwn(r.text), 3000)}, {"blocks", std::move(blocks)}};
+}
+
+json::array case_card_blocks(const case_record& c, wall_time now, const program& rules, const directory& people)
+{
+    json::array blocks;
+    blocks.push_back(json::object{
+        {"type", "header"}, {"text", plain(clip(fmt::format("{} {}", case_tag(c.id), c.title), max_header))}});
+    json::array fields;
+    auto const all = commands::case_fields(c, now, rules, people);
+    std::string context;
+    for (auto const& f : all) {
+        if (f.name == "Case" || f.name == "Title")
+            continue;
+        if (f.name == "Customer" || f.name == "Opened" || f.name == "Typical resolution") {
+            context += (context.empty() ? "" : " · ") + escape_mrkdwn(f.name == "Customer" ? f.value
+                                                                    : f.name + ": " + f.value);
+            continue;
+        }
+        if (fields.size() < 10)
+            fields.push_back(mrkdwn(clip(fmt::format("*{}*\n{}", escape_mrkdwn(f.name), escape_mrkdwn(f.value)), max_field)));
+    }
+    blocks.push_back(json::object{{"type", "section"}, {"fields", std::move(fields)}});
+    blocks.push_back(json::object{{"type", "context"}, {"elements", json::array{mrkdwn(clip(context, max_section))}}});
+
+    if (!is_finished(c.state)) {
+        auto const id = std::to_string(c.id);
+        json::array actions;
+        if (c.assignee.empty())
+            actions.push_back(button(claim_action, "Claim", id, "primary"));
+        if (!c.responded_at)
+            actions.push_back(button(ack_action, "Acknowledge", id));
+        if (is_covered(c.kind)) {
+            json::array levels;
+            for (auto s : all_severities)
+                if (s != c.level && (s != severity::critical || may_be_critical(c.kind)))
+                    levels.push_back(option(capitalised(to_string(s)), id + ":" + std::string{to_string(s)}));
+            actions.push_back(json::object{{"type", "static_select"},
+                                           {"action_id", severity_action},
+                                           {"placeholder", plain("Change severity")},
+                                           {"options", std::move(levels)}});
+        }
+        auto resolve = button(resolve_action, "Resolve", id);
+        resolve["confirm"] = json::object{{"title", plain("Resolve " + case_tag(c.id) + "?")},
+                                          {"text", plain("The customer can confirm or reopen it.")},
+                                          {"confirm", plain("Resolve")},
+                                          {"deny", plain("Not yet")}};
+        actions.push_back(std::move(resolve));
+        blocks.push_back(json::object{{"type", "actions"}, {"block_id", "case_actions"}, {"elements", std::move(actions)}});
+    }
+    return blocks;
+}
+
+std::string slack_text(const outbound_message& m)
+{
+    std::string out;
+    for (auto const& who : m.mentions)
+        out += who.group ? fmt::format("<!subteam^{}> ", who.id) : fmt::format("<@{}> ", who.id);
+    return out + escape_mrkdwn(m.text);
+}
+
+json::object slack_post(const outbound_message& m, std::string_view thread, const case_record* c, wall_time now,
+                        const program& rules, const directory& people)
+{
+    json::object args{{"channel", m.to.channel}, {"unfurl_links", false}, {"unfurl_media", false}};
+    if (!thread.empty())
+        args["thread_ts"] = thread;
+    if (!m.to.only_for.empty())
+        args["user"] = m.to.only_for;
+    if ((m.kind == "case_card" || m.kind == "card_update") && c) {
+        args["text"] = clip(fmt::format("{} {}: {} ({}, {})", case_tag(c->id), escape_mrkdwn(c->title),
+                                        to_string(c->state), to_string(c->level), to_string(c->kind)),
+                            3000);
+        auto blocks = case_card_blocks(*c, now, rules, people);
+        // A new card also carries the receipt text (deadline, out-of-hours note) above it.
+        if (m.kind == "case_card" && !m.text.empty())
+            blocks.emplace(blocks.begin() + 1, section(escape_mrkdwn(m.text.substr(m.text.find('\n') + 1))));
+        args["blocks"] = std::move(blocks);
+        return args;
+    }
+    args["text"] = clip(slack_text(m), 39000);
+    return args;
+}
+
+json::object new_case_modal(std::string_view channel, std::string_view thread)
+{
+    json::array blocks;
+    blocks.push_back(select_input("severity", "Severity",
+                                  {{"Critical — key business processes stopped, no workaround", "critical"},
+                                   {"Normal — questions, or not working as specified", "normal"},
+                                   {"Low — non-production, no impact on use", "low"}},
+                                  "normal"));
+    blocks.push_back(select_input("category", "Category",
+                                  {{"Software error (technical support)", "error"},
+                                   {"Question about using the software", "question"},
+                                   {"Change request (not covered)", "change-request"},
+                                   {"Work order (not covered)", "work-order"},
+                                   {"CRM maintenance (not covered)", "crm-maintenance"}},
+                                  "question"));
+    blocks.push_back(text_input("title", "Title", false, false, 200));
+    blocks.push_back(text_input("description", "Description", true, true, 3000));
+    json::object metadata{{"channel", channel}, {"thread", thread}};
+    return {{"type", "modal"},
+            {"callback_id", new_case_view},
+            {"title", plain("New support case")},
+            {"submit", plain("Open case")},
+            {"close", plain("Cancel")},
+            {"private_metadata", json::serialize(metadata)},
+            {"blocks", std::move(blocks)}};
+}
+
+json::object severity_modal(case_id id, severity level, std::string_view channel)
+{
+    json::array blocks;
+    blocks.push_back(section(fmt::format("Change {} to *{}*. Every severity change is recorded with its reason.",
+                                         case_tag(id), to_string(level))));
+    blocks.push_back(text_input("reason", "Reason", true, false, 500));
+    json::object metadata{{"case", id}, {"severity", to_string(level)}, {"channel", channel}};
+    return {{"type", "modal"},
+            {"callback_id", severity_view},
+            {"title", plain("Change severity")},
+            {"submit", plain("Change")},
+            {"close", plain("Cancel")},
+            {"private_metadata", json::serialize(metadata)},
+            {"blocks", std::move(blocks)}};
+}
+
+}  // namespace bot::webhooks
