@@ -90,9 +90,12 @@ std::string deadline_text(const case_record& c, sla_kind k, wall_time now, const
     case clock_status::paused:
         return fmt::format("paused while waiting on the customer ({} left)",
                            format_duration(remaining_when_paused(c, p)));
-    case clock_status::breached:
-        return fmt::format("{} (breached, {} late)", cal.local_text(*clk.due),
-                           format_duration(cal.between(*clk.due, now)));
+    case clock_status::breached: {
+        auto const late = cal.between(*clk.due, now);
+        if (late <= std::chrono::seconds{0})
+            return fmt::format("{} (breached)", cal.local_text(*clk.due));
+        return fmt::format("{} (breached, {} late)", cal.local_text(*clk.due), format_duration(late));
+    }
     case clock_status::due_soon:
     case clock_status::running:
         return fmt::format("{} ({})", cal.local_text(*clk.due), to_string(status));

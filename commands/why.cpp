@@ -66,7 +66,9 @@ std::string explain_clock(const case_record& c, sla_kind k, const std::vector<ca
                            cal.local_text(*c.paused_at), format_duration(remaining_when_paused(c, rules)));
     } else if (clk.due) {
         end = *clk.due;
-        out += fmt::format("\nDue {}.", deadline_text(c, k, now, rules));
+        auto const state = deadline_text(c, k, now, rules);
+        out += state.starts_with("met") ? fmt::format("\nDue {}; {}.", cal.local_text(end), state)
+                                        : fmt::format("\nDue {}.", state);
     } else {
         return out;
     }
@@ -88,8 +90,8 @@ std::string explain_clock(const case_record& c, sla_kind k, const std::vector<ca
     out += fmt::format("\nCounted {} of business time", format_duration(counted));
     std::vector<std::string> parts;
     for (auto const& [kind, tally] : skipped)
-        parts.push_back(fmt::format("{} {}{} ({})", tally.first, kind_name(kind),
-                                    tally.first == 1 ? "" : (kind == span_kind::night ? "s" : " spans"),
+        parts.push_back(fmt::format("{} {}{}{} ({})", tally.first, kind_name(kind),
+                                    kind == span_kind::paused ? " span" : "", tally.first == 1 ? "" : "s",
                                     format_duration(tally.second)));
     if (!parts.empty()) {
         out += "; skipped ";

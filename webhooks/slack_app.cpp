@@ -237,8 +237,10 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
                  commands::context ctx{d_.cases, d_.clock, desk->rules, desk->people, desk->vendor};
                  auto out = dispatch_.run(verb + " " + action.value, in, ctx);
                  auto const r = out ? *out : commands::apology(out.error());
+                 // Slack threads on the root message: a card inside a thread answers in that thread.
                  if (r.kind != commands::reply_kind::ok)
-                     tell(action.channel_id, action.message_ts, action.user_id, r.text, {});
+                     tell(action.channel_id, action.thread_ts.empty() ? action.message_ts : action.thread_ts,
+                          action.user_id, r.text, {});
                  if (d_.wake_delivery)
                      d_.wake_delivery();
                  return text_response(http::status::ok, "");

@@ -50,6 +50,7 @@ decoded<interaction> decode_block_action(const json::object& p)
     if (auto const* container = obj(p, "container")) {
         a.channel_id = str(*container, "channel_id");
         a.message_ts = str(*container, "message_ts");
+        a.thread_ts = str(*container, "thread_ts");
     }
     if (a.channel_id.empty())
         if (auto const* channel = obj(p, "channel"))

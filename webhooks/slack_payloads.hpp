@@ -68,6 +68,7 @@ struct block_action {
     std::string user_team;
     std::string channel_id;
     std::string message_ts;
+    std::string thread_ts;       // the thread the pressed message is in, if any
     std::string action_id;
     std::string value;           // a button's value, or a select's selected option value
     std::string response_url;

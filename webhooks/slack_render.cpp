@@ -191,9 +191,21 @@ json::object slack_post(const outbound_message& m, std::string_view thread, cons
                                         to_string(c->state), to_string(c->level), to_string(c->kind)),
                             3000);
         auto blocks = case_card_blocks(*c, now, rules, people);
-        // A new card also carries the receipt text (deadline, out-of-hours note) above it.
-        if (m.kind == "case_card" && !m.text.empty())
-            blocks.emplace(blocks.begin() + 1, section(escape_mrkdwn(m.text.substr(m.text.find('\n') + 1))));
+        // A new card also carries the receipt's notes (support closed, not covered) that
+        // its fields do not already show.
+        if (m.kind == "case_card") {
+            std::string notes;
+            std::string_view rest = m.text;
+            while (!rest.empty()) {
+                auto const line = rest.substr(0, rest.find('\n'));
+                rest.remove_prefix(std::min(rest.size(), line.size() + 1));
+                if (!line.starts_with("Case ") && !line.starts_with("Severity:") &&
+                    !line.starts_with("Initial response due:"))
+                    notes += (notes.empty() ? "" : "\n") + std::string{line};
+            }
+            if (!notes.empty())
+                blocks.emplace(blocks.begin() + 1, section(escape_mrkdwn(notes)));
+        }
         args["blocks"] = std::move(blocks);
         return args;
     }

@@ -100,9 +100,13 @@ status "an unknown option" 2 "$casebot" outbox --frob
 
 # The demo plays its day.
 out=$("$casebot" demo)
-check "the demo opens the Friday-evening case" "Opened #1: Invoices fail to post" "$out"
+check "the demo opens the Friday-evening case over signed HTTP" "#acme-support ↳ thread of #1  casebot:" "$out"
+check "…whose card shows Monday's deadline" "Initial response: Mon 9 Mar 2026 09:30 EDT (running)" "$out"
 check "…reminds before Monday's deadline" "Reminder: #1 (critical) needs its initial response by Mon 9 Mar 2026 09:30 EDT" "$out"
-check "…and pings the leads when an update is missed" "casebot → slack C0LEADS" "$out"
+check "…refuses a customer's claim privately" "Only the support team can use \`claim\`." "$out"
+check "…pings the leads when an update is missed" "#support-leads  casebot:" "$out"
+check "…with the breach" "Breach: #1 (critical, acme) missed its status update target" "$out"
+check "…and ends closed" "~ State: closed" "$out"
 
 if [ "$failures" -ne 0 ]; then echo "$failures check(s) failed"; exit 1; fi
 echo "all checks passed"
