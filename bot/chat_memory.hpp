@@ -23,6 +23,15 @@ struct seen_message {
     wall_time at{};
 };
 
+// Where to reach a Teams channel proactively through the Bot Connector, learned
+// from the activities it sent us.
+struct conversation_ref {
+    std::string service_url;
+    std::string conversation_id;   // the channel's conversation (no ;messageid=)
+    std::string tenant_id;
+    wall_time seen_at{};
+};
+
 class chat_memory {
 public:
     virtual ~chat_memory() = default;
@@ -40,6 +49,9 @@ public:
     virtual result<void> remember_user_team(platform where, std::string_view user, std::string_view team,
                                             wall_time at) = 0;
     virtual result<std::optional<std::string>> user_team(platform where, std::string_view user) = 0;
+
+    virtual result<void> remember_conversation(platform where, std::string_view channel, const conversation_ref& ref) = 0;
+    virtual result<std::optional<conversation_ref>> find_conversation(platform where, std::string_view channel) = 0;
 };
 
 }  // namespace bot

@@ -80,9 +80,11 @@ std::optional<actor> directory::identify(platform where, std::string_view platfo
         return actor_of(*p, where, platform_user);
 
     std::string const id = std::string{to_string(where)} + ":" + std::string{platform_user};
-    // In Slack, our own team's members are staff unless configured otherwise.
-    if (where == platform::slack && !team_.slack_team.empty() && user_team == team_.slack_team &&
-        team_.team_members_are_agents)
+    // Our own Slack team's members (or, in Teams, our own tenant's) are staff unless
+    // configured otherwise.
+    auto const& ours = where == platform::slack ? team_.slack_team : where == platform::teams ? team_.teams_tenant
+                                                                                              : std::string{};
+    if (!ours.empty() && user_team == ours && team_.team_members_are_agents)
         return actor{id, std::string{platform_user}, role::agent, {}, where, std::string{platform_user}};
 
     // Anyone else in a customer's channel speaks for that customer. A user whose Slack

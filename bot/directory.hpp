@@ -76,7 +76,7 @@ public:
     std::vector<const person*> leads() const;
 
     // Who `platform_user` is when speaking in `channel` (may be empty). `user_team` is
-    // the Slack team the user belongs to, when known. nullopt: a stranger outside any
+    // the user's Slack team or Teams tenant, when known. nullopt: a stranger outside any
     // customer channel, who may do nothing.
     std::optional<actor> identify(platform where, std::string_view platform_user, std::string_view user_team,
                                   std::string_view channel) const;

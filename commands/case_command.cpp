@@ -16,7 +16,8 @@ result<std::optional<case_record>> visible_case(const invocation& in, context& c
     auto found = ctx.cases.find(id);
     if (!found)
         return found.error();
-    if (!*found || !may_see(in.who, **found))
+    if (!*found || !may_see(in.who, **found) ||
+        (!in.scope_customer.empty() && (*found)->customer != in.scope_customer))
         return std::optional<case_record>{};
     return found;
 }

@@ -28,6 +28,9 @@ struct invocation {
     std::string channel;                       // where it was typed
     std::string thread;                        // the thread it was typed in, if any
     std::string description;                   // for `new`: the full text of the issue, when richer than a title
+    // Set where every answer is seen by the whole channel (a Teams customer channel has
+    // no private replies): only this organisation's cases may be shown or changed.
+    std::string scope_customer;
 };
 
 }  // namespace bot::commands

@@ -14,7 +14,7 @@ std::string_view scope_name(list_scope s)
     case list_scope::mine: return "your";
     case list_scope::breached: return "breached";
     case list_scope::waiting: return "waiting";
-    case list_scope::all: return "all";
+    case list_scope::all: return "";
     }
     return "";
 }
@@ -30,6 +30,8 @@ result<reply> list(const command& cmd, const invocation& in, context& ctx)
     q.limit = max_listed + 1;
     if (!in.who.is_staff())
         q.customer = in.who.customer;
+    else if (!in.scope_customer.empty())
+        q.customer = in.scope_customer;
     else if (auto const* link = ctx.people.channel(in.where, in.channel); link && !link->customer.empty())
         q.customer = link->customer;
     auto found = ctx.cases.list(q);
@@ -39,10 +41,11 @@ result<reply> list(const command& cmd, const invocation& in, context& ctx)
     auto const now = ctx.clock.now();
     std::string text;
     if (found->empty())
-        text = fmt::format("No {} cases{}.", scope_name(cmd.scope), q.customer ? " for " + *q.customer : "");
+        text = fmt::format("No {}{}cases{}.", scope_name(cmd.scope), cmd.scope == list_scope::all ? "" : " ",
+                           q.customer ? " for " + *q.customer : "");
     else
-        text = fmt::format("{} {} case{}{}:", found->size() > max_listed ? "The first 50" : std::to_string(found->size()),
-                           scope_name(cmd.scope), found->size() == 1 ? "" : "s",
+        text = fmt::format("{} {}{}case{}{}:", found->size() > max_listed ? "The first 50" : std::to_string(found->size()),
+                           scope_name(cmd.scope), cmd.scope == list_scope::all ? "" : " ", found->size() == 1 ? "" : "s",
                            q.customer ? " for " + *q.customer : "");
     for (std::size_t i = 0; i < found->size() && i < max_listed; ++i)
         text += "\n" + case_line((*found)[i], now, ctx.rules);

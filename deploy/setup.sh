@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libspdlog-dev libfmt-dev doctest-dev libtomlplusplus-dev libhowardhinnant-date-dev
   libsqlite3-dev sqlite3 libssl-dev openssl
-  wrk
+  curl wrk
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <condition_variable>
 #include <cstdint>
 #include <limits>
 #include <set>
@@ -252,6 +253,7 @@ public:
 private:
     explicit connection(database_ptr db) noexcept : db_(std::move(db)) {}
 
+
     database_ptr db_;
     std::unordered_map<char const*, statement_ptr> cache_;  // destroyed first: statements before the handle
 };
@@ -305,22 +307,35 @@ private:
     connection* db_;
 };
 
-constexpr std::string_view savepoint_sql = "SAVEPOINT batch_item";
-constexpr std::string_view release_sql = "RELEASE batch_item";
-constexpr std::string_view rollback_to_sql = "ROLLBACK TO batch_item";
+// The statements of one savepoint name; each text has static storage (the statement cache's key).
+struct savepoint_sql {
+    std::string_view begin;
+    std::string_view release;
+    std::string_view rollback_to;
+};
+constexpr std::string_view batch_item_sql = "SAVEPOINT batch_item";
+constexpr std::string_view batch_item_release_sql = "RELEASE batch_item";
+constexpr std::string_view batch_item_rollback_sql = "ROLLBACK TO batch_item";
+// An item of commit_batch().
+constexpr savepoint_sql batch_item{batch_item_sql, batch_item_release_sql, batch_item_rollback_sql};
+constexpr std::string_view group_item_sql = "SAVEPOINT group_item";
+constexpr std::string_view group_item_release_sql = "RELEASE group_item";
+constexpr std::string_view group_item_rollback_sql = "ROLLBACK TO group_item";
+// One caller's write in a group commit (an item of commit_batch() nests inside it).
+constexpr savepoint_sql group_item{group_item_sql, group_item_release_sql, group_item_rollback_sql};
 
-// One item of a batch inside a transaction: released on success, rolled back to
-// its start otherwise, leaving the enclosing transaction open.
+// One item inside a transaction: released on success, rolled back to its start
+// otherwise, leaving the enclosing transaction open.
 class savepoint {
 public:
-    static result<savepoint> begin(connection& db)
+    static result<savepoint> begin(connection& db, const savepoint_sql& sql)
     {
-        if (auto begun = db.run(savepoint_sql); !begun)
+        if (auto begun = db.run(sql.begin); !begun)
             return begun.error();
-        return savepoint{db};
+        return savepoint{db, sql};
     }
 
-    savepoint(savepoint&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+    savepoint(savepoint&& other) noexcept : db_(std::exchange(other.db_, nullptr)), sql_(other.sql_) {}
     savepoint& operator=(savepoint&&) = delete;
     savepoint(const savepoint&) = delete;
     savepoint& operator=(const savepoint&) = delete;
@@ -328,7 +343,7 @@ public:
 
     result<void> release()
     {
-        auto done = db_->run(release_sql);
+        auto done = db_->run(sql_.release);
         if (done)
             db_ = nullptr;
         return done;
@@ -341,15 +356,16 @@ public:
             return {};
         }
         auto* db = std::exchange(db_, nullptr);
-        if (auto undone = db->run(rollback_to_sql); !undone)
+        if (auto undone = db->run(sql_.rollback_to); !undone)
             return undone;
-        return db->run(release_sql);
+        return db->run(sql_.release);
     }
 
 private:
-    explicit savepoint(connection& db) noexcept : db_(&db) {}
+    savepoint(connection& db, const savepoint_sql& sql) noexcept : db_(&db), sql_(sql) {}
 
     connection* db_;
+    savepoint_sql sql_;
 };
 
 // ---- migrations
@@ -357,9 +373,11 @@ private:
 constexpr std::string_view user_version_sql = "PRAGMA user_version";
 constexpr std::string_view journal_mode_wal_sql = "PRAGMA journal_mode = WAL";
 constexpr std::string_view synchronous_normal_sql = "PRAGMA synchronous = NORMAL";
+constexpr std::string_view synchronous_full_sql = "PRAGMA synchronous = FULL";
 constexpr std::string_view foreign_keys_on_sql = "PRAGMA foreign_keys = ON";
 constexpr std::string_view foreign_keys_off_sql = "PRAGMA foreign_keys = OFF";
 constexpr std::string_view foreign_key_check_sql = "PRAGMA foreign_key_check";
+constexpr std::string_view query_only_sql = "PRAGMA query_only = 1";
 
 int latest_version() noexcept
 {
@@ -434,7 +452,8 @@ bool is_file(const std::string& path) noexcept
 }
 
 // Opens `path`, refuses a newer schema, sets the pragmas and migrates up to `target`.
-result<std::pair<std::unique_ptr<connection>, int>> open_and_migrate(const std::string& path, int target)
+result<std::pair<std::unique_ptr<connection>, int>> open_and_migrate(const std::string& path, int target,
+                                                                     durability sync = durability::normal)
 {
     auto db = connection::open(path);
     if (!db)
@@ -454,8 +473,8 @@ result<std::pair<std::unique_ptr<connection>, int>> open_and_migrate(const std::
         if (!*row || mode->text(0) != "wal")
             return errc::storage_failed;
     }
-    if (auto sync = (*db)->run(synchronous_normal_sql); !sync)
-        return sync.error();
+    if (auto set = (*db)->run(sync == durability::full ? synchronous_full_sql : synchronous_normal_sql); !set)
+        return set.error();
     auto reached = migrate_connection(**db, target);
     if (!reached)
         return reached.error();
@@ -524,15 +543,82 @@ std::string encode_mentions(const std::vector<mention>& mentions)
     return out;
 }
 
+// Reads back exactly what encode_mentions() writes, without a round trip through
+// SQLite (the delivery worker reads hundreds of messages a round); nullopt for
+// anything else, which decode_mentions() leaves to SQLite's JSON parser.
+std::optional<std::vector<mention>> parse_own_mentions(std::string_view json)
+{
+    std::size_t at = 0;
+    auto eat = [&](std::string_view literal) {
+        if (json.substr(at, literal.size()) != literal)
+            return false;
+        at += literal.size();
+        return true;
+    };
+    auto hex_digit = [](char ch) -> int {
+        if (ch >= '0' && ch <= '9')
+            return ch - '0';
+        if (ch >= 'a' && ch <= 'f')
+            return ch - 'a' + 10;
+        return -1;
+    };
+    auto string = [&](std::string& into) {
+        if (!eat("\""))
+            return false;
+        while (at < json.size()) {
+            char const ch = json[at++];
+            if (ch == '"')
+                return true;
+            if (ch != '\\') {
+                into += ch;
+                continue;
+            }
+            if (at < json.size() && (json[at] == '"' || json[at] == '\\')) {
+                into += json[at++];
+                continue;
+            }
+            // \u00XX for a control character; anything else is not ours.
+            if (!eat("u00") || at + 2 > json.size())
+                return false;
+            int const high = hex_digit(json[at]);
+            int const low = hex_digit(json[at + 1]);
+            if (high < 0 || high > 7 || low < 0)  // above 0x7f a code point is not one byte
+                return false;
+            into += static_cast<char>(high * 16 + low);
+            at += 2;
+        }
+        return false;
+    };
+    std::vector<mention> out;
+    if (!eat("["))
+        return std::nullopt;
+    if (eat("]"))
+        return at == json.size() ? std::optional{std::move(out)} : std::nullopt;
+    for (;;) {
+        mention m;
+        if (!eat("{\"id\":") || !string(m.id) || !eat(",\"name\":") || !string(m.name) || !eat(",\"group\":"))
+            return std::nullopt;
+        if (eat("true}"))
+            m.group = true;
+        else if (!eat("false}"))
+            return std::nullopt;
+        out.push_back(std::move(m));
+        if (eat("]"))
+            return at == json.size() ? std::optional{std::move(out)} : std::nullopt;
+        if (!eat(","))
+            return std::nullopt;
+    }
+}
+
 constexpr std::string_view decode_mentions_sql =
     "SELECT json_extract(value, '$.id'), json_extract(value, '$.name'), json_extract(value, '$.group') "
     "FROM json_each(?1) ORDER BY key";
 
 result<std::vector<mention>> decode_mentions(connection& db, const std::string& json)
 {
+    if (auto own = parse_own_mentions(json))
+        return std::move(*own);
     std::vector<mention> out;
-    if (json == "[]")
-        return out;
     auto st = db.prepare(decode_mentions_sql);
     if (!st)
         return st.error();
@@ -773,20 +859,40 @@ result<void> require_outbox_row(connection& db, std::int64_t id)
 
 // ---- opening and migrating
 
-sqlite_store::sqlite_store(std::unique_ptr<connection> db, const bot::clock& clk, int version)
-    : db_(std::move(db)), clock_(clk), schema_version_(version)
+sqlite_store::sqlite_store(std::unique_ptr<connection> db, std::unique_ptr<connection> reader, const bot::clock& clk,
+                           int version)
+    : db_(std::move(db)), reader_(std::move(reader)), clock_(clk), schema_version_(version)
 {
+}
+
+sqlite_store::read_handle sqlite_store::read()
+{
+    if (reader_)
+        return {std::unique_lock{reader_mutex_}, reader_.get()};
+    return {std::unique_lock{mutex_}, db_.get()};  // ":memory:": a second connection would see another database
 }
 
 sqlite_store::~sqlite_store() = default;
 
-result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path, const bot::clock& clk)
+result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path, const bot::clock& clk,
+                                                        durability sync)
 {
-    auto opened = open_and_migrate(path, latest_version());
+    auto opened = open_and_migrate(path, latest_version(), sync);
     if (!opened)
         return opened.error();
     auto& [db, version] = *opened;
-    return std::unique_ptr<sqlite_store>{new sqlite_store{std::move(db), clk, version}};
+    // In WAL mode a reader sees the last committed state without waiting for a writer:
+    // reads get a connection of their own, so they never wait for a group commit.
+    std::unique_ptr<connection> reader;
+    if (is_file(path)) {
+        auto second = connection::open(path);
+        if (!second)
+            return second.error();
+        if (auto ro = (*second)->run(query_only_sql); !ro)
+            return ro.error();
+        reader = std::move(*second);
+    }
+    return std::unique_ptr<sqlite_store>{new sqlite_store{std::move(db), std::move(reader), clk, version}};
 }
 
 result<int> sqlite_store::migrate(const std::string& path)
@@ -807,6 +913,157 @@ int sqlite_store::latest_schema_version() noexcept
     return latest_version();
 }
 
+// ---- group commit
+//
+// Writes from several threads share transactions. A writer queues its job; the
+// first writer to find no group running becomes the leader, takes every job queued
+// so far (its own included) and runs them in one BEGIN IMMEDIATE … COMMIT, each
+// under a savepoint of its own; the others wait and are woken with their own
+// results once the group has committed. Under load one commit then pays for many
+// changes: SQLite's WAL commit writes each page the transaction dirtied, whole,
+// and changes that append to the same tables and indexes dirty the same pages.
+// A job alone runs in a transaction of its own, exactly as without grouping.
+//
+// Each job is isolated: one that fails (a conflict, a duplicate event key, a
+// constraint) is rolled back to its savepoint and gets its own error while the
+// others commit. If the shared transaction itself is lost (SQLite rolls back by
+// itself after SQLITE_FULL, SQLITE_IOERR…, or COMMIT fails), no job has been
+// answered yet, so every job of the group runs again, in order, in a transaction of
+// its own: a job's fate never depends on its neighbours. Only a busy database
+// (another process holds the write lock past the busy timeout) is reported to the
+// whole group at once, as each job alone would have waited for the same lock.
+
+struct sqlite_store::write_job {
+    explicit write_job(write_op o) noexcept : op(o) {}
+
+    write_op op;
+    // Pessimistic until the job's transaction commits: if the leader is cut short
+    // (an exception), the jobs it did not finish report a failure, never success.
+    result<void> outcome = errc::storage_failed;
+    // Each waiter sleeps on its own mutex and condition variable, so the leader wakes
+    // exactly the threads it answers, and none of them then queues on a shared mutex.
+    std::mutex mutex;
+    std::condition_variable wake_up;
+    bool done = false;  // guarded by mutex
+    bool lead = false;  // guarded by mutex: handed the lead, run the next group
+
+    // Sets `flag` and wakes the waiter. Notified under the job's mutex: the waiter
+    // cannot return (and destroy the job) before the leader lets go of it.
+    void signal(bool write_job::*flag)
+    {
+        std::lock_guard lock{mutex};
+        this->*flag = true;
+        wake_up.notify_one();
+    }
+};
+
+result<void> sqlite_store::write(write_op op)
+{
+    write_job job{op};  // lives on this thread's stack until the job is answered
+    bool leading = false;
+    {
+        std::lock_guard lock{queue_mutex_};
+        queue_.push_back(&job);
+        leading = !std::exchange(writing_, true);
+    }
+    if (!leading) {
+        std::unique_lock lock{job.mutex};
+        job.wake_up.wait(lock, [&] { return job.done || job.lead; });
+        if (job.done)
+            return job.outcome;
+    }
+
+    // Lead: run everything queued so far (this job included) as one group, answer
+    // it, then hand the lead to the oldest job that queued meanwhile.
+    std::vector<write_job*> group;
+    {
+        std::lock_guard lock{queue_mutex_};
+        group.swap(queue_);
+    }
+    struct finish {  // answers the group and hands on the lead even if run_group throws
+        sqlite_store& self;
+        const std::vector<write_job*>& group;
+        const write_job& leader;
+        ~finish()
+        {
+            for (auto* j : group)
+                if (j != &leader)
+                    j->signal(&write_job::done);
+            std::lock_guard lock{self.queue_mutex_};
+            if (self.queue_.empty())
+                self.writing_ = false;
+            else
+                self.queue_.front()->signal(&write_job::lead);
+        }
+    } answer{*this, group, job};
+    std::lock_guard db_lock{mutex_};
+    run_group(group);
+    return job.outcome;
+}
+
+result<void> sqlite_store::run_alone(write_op op)
+{
+    auto tx = transaction::begin(*db_);
+    if (!tx)
+        return tx.error();
+    if (auto done = op(); !done)
+        return done;  // the transaction rolls back
+    return tx->commit();
+}
+
+void sqlite_store::run_group(std::span<write_job* const> group)
+{
+    if (group.size() == 1) {
+        group.front()->outcome = run_alone(group.front()->op);
+        return;
+    }
+    {
+        auto tx = transaction::begin(*db_);
+        if (!tx) {
+            for (auto* j : group)
+                j->outcome = tx.error();
+            return;
+        }
+        std::vector<write_job*> written;  // answered with success once the group commits
+        written.reserve(group.size());
+        bool lost = false;
+        for (auto* j : group) {
+            auto item = savepoint::begin(*db_, group_item);
+            if (!item) {
+                lost = true;
+                break;
+            }
+            if (auto done = j->op(); !done) {
+                j->outcome = done;
+                if (!db_->in_transaction()) {  // SQLite rolled the whole transaction back
+                    lost = true;
+                    break;
+                }
+                if (auto undone = item->rollback(); !undone) {
+                    lost = true;
+                    break;
+                }
+                continue;
+            }
+            if (auto released = item->release(); !released) {
+                lost = true;
+                break;
+            }
+            written.push_back(j);
+        }
+        if (!lost) {
+            auto const committed = tx->commit();
+            if (committed || committed.error() == errc::storage_busy) {
+                for (auto* j : written)
+                    j->outcome = committed;
+                return;
+            }
+        }
+    }  // the shared transaction rolls back here
+    for (auto* j : group)
+        j->outcome = run_alone(j->op);
+}
+
 // ---- case_store
 
 // Never below an id already stored, so a case written with a number from elsewhere
@@ -817,18 +1074,21 @@ constexpr std::string_view allocate_case_id_sql =
 
 result<case_id> sqlite_store::allocate_case_id()
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(allocate_case_id_sql);
-    if (!st)
-        return st.error();
-    auto row = st->step();
-    if (!row)
-        return row.error();
-    if (!*row)
-        return errc::storage_failed;  // the counter row is missing
-    case_id const id = st->integer(0);
-    if (auto done = st->run(); !done)  // finishes the statement, committing
-        return done.error();
+    case_id id = 0;
+    auto taken = write([&]() -> result<void> {
+        auto st = db_->prepare(allocate_case_id_sql);
+        if (!st)
+            return st.error();
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            return errc::storage_failed;  // the counter row is missing
+        id = st->integer(0);
+        return st->run();  // finishes the statement
+    });
+    if (!taken)
+        return taken.error();
     return id;
 }
 
@@ -837,8 +1097,8 @@ constexpr std::string_view find_sql = join_sql<select_cases, where_id>;
 
 result<std::optional<case_record>> sqlite_store::find(case_id id)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(find_sql);
+    auto const r = read();
+    auto st = r.db->prepare(find_sql);
     if (!st)
         return st.error();
     st->bind_int(1, id);
@@ -858,10 +1118,10 @@ result<std::optional<case_record>> sqlite_store::find_by_thread(platform where, 
 {
     if (thread.empty())
         return std::optional<case_record>{};
-    std::lock_guard lock{mutex_};
+    auto const r = read();
     // Two indexed look-ups rather than one OR, which SQLite could only answer by scanning the channel.
     for (auto sql : {find_by_thread_sql, find_by_card_sql}) {
-        auto st = db_->prepare(sql);
+        auto st = r.db->prepare(sql);
         if (!st)
             return st.error();
         st->bind_text(1, to_string(where));
@@ -906,8 +1166,8 @@ std::string_view list_statement(list_scope scope, bool by_customer) noexcept
 
 result<std::vector<case_record>> sqlite_store::list(const case_query& q)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(list_statement(q.scope, q.customer.has_value()));
+    auto const r = read();
+    auto st = r.db->prepare(list_statement(q.scope, q.customer.has_value()));
     if (!st)
         return st.error();
     st->bind_int(1, to_limit(q.limit));
@@ -923,8 +1183,8 @@ constexpr std::string_view history_sql =
 
 result<std::vector<case_event>> sqlite_store::history(case_id id)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(history_sql);
+    auto const r = read();
+    auto st = r.db->prepare(history_sql);
     if (!st)
         return st.error();
     st->bind_int(1, id);
@@ -1038,25 +1298,21 @@ result<void> sqlite_store::insert_messages(std::span<const outbound_message> mes
 
 result<void> sqlite_store::enqueue(std::span<const outbound_message> messages, std::string_view dedupe_key)
 {
-    std::lock_guard lock{mutex_};
-    auto tx = transaction::begin(*db_);
-    if (!tx)
-        return tx.error();
-    auto const now = clock_.now();
-    if (!dedupe_key.empty()) {
-        auto st = db_->prepare(record_event_sql);
-        if (!st)
-            return st.error();
-        st->bind_text(1, dedupe_key);
-        st->bind_time(2, now);
-        if (auto done = st->run(); !done)
-            return done;
-        if (db_->changes() == 0)
-            return errc::duplicate;
-    }
-    if (auto done = insert_messages(messages, now); !done)
-        return done;
-    return tx->commit();
+    return write([&]() -> result<void> {
+        auto const now = clock_.now();
+        if (!dedupe_key.empty()) {
+            auto st = db_->prepare(record_event_sql);
+            if (!st)
+                return st.error();
+            st->bind_text(1, dedupe_key);
+            st->bind_time(2, now);
+            if (auto done = st->run(); !done)
+                return done;
+            if (db_->changes() == 0)
+                return errc::duplicate;
+        }
+        return insert_messages(messages, now);
+    });
 }
 
 // Writes one change inside the caller's transaction; errc::conflict before writing anything.
@@ -1133,38 +1389,32 @@ result<void> sqlite_store::commit_one(const stored_change& change)
 
 result<void> sqlite_store::commit(const stored_change& change)
 {
-    std::lock_guard lock{mutex_};
-    auto tx = transaction::begin(*db_);
-    if (!tx)
-        return tx.error();
-    if (auto done = commit_one(change); !done)
-        return done;  // the transaction rolls back
-    return tx->commit();
+    return write([&] { return commit_one(change); });
 }
 
 result<std::vector<case_id>> sqlite_store::commit_batch(std::span<const stored_change> changes)
 {
-    std::lock_guard lock{mutex_};
-    auto tx = transaction::begin(*db_);
-    if (!tx)
-        return tx.error();
     std::vector<case_id> conflicted;
-    for (auto const& change : changes) {
-        auto item = savepoint::begin(*db_);
-        if (!item)
-            return item.error();
-        if (auto done = commit_one(change); !done) {
-            if (done.error() != errc::conflict)
-                return done.error();
-            if (auto undone = item->rollback(); !undone)
-                return undone.error();
-            conflicted.push_back(change.after.id);
-            continue;
+    auto done = write([&]() -> result<void> {
+        conflicted.clear();
+        for (auto const& change : changes) {
+            auto item = savepoint::begin(*db_, batch_item);
+            if (!item)
+                return item.error();
+            if (auto one = commit_one(change); !one) {
+                if (one.error() != errc::conflict)
+                    return one;  // the whole batch rolls back
+                if (auto undone = item->rollback(); !undone)
+                    return undone;
+                conflicted.push_back(change.after.id);
+                continue;
+            }
+            if (auto released = item->release(); !released)
+                return released;
         }
-        if (auto released = item->release(); !released)
-            return released.error();
-    }
-    if (auto done = tx->commit(); !done)
+        return {};
+    });
+    if (!done)
         return done.error();
     return conflicted;
 }
@@ -1175,8 +1425,8 @@ constexpr std::string_view due_cases_sql = join_sql<select_cases, where_due>;
 
 result<std::vector<case_record>> sqlite_store::due_cases(wall_time now, std::size_t limit)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(due_cases_sql);
+    auto const r = read();
+    auto st = r.db->prepare(due_cases_sql);
     if (!st)
         return st.error();
     st->bind_time(1, now);
@@ -1189,8 +1439,8 @@ constexpr std::string_view contacts_sql =
 
 result<std::vector<contact>> sqlite_store::contacts(std::string_view customer)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(contacts_sql);
+    auto const r = read();
+    auto st = r.db->prepare(contacts_sql);
     if (!st)
         return st.error();
     st->bind_text(1, customer);
@@ -1211,33 +1461,45 @@ constexpr std::string_view add_contact_sql =
 
 result<bool> sqlite_store::add_contact(const contact& c)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(add_contact_sql);
-    if (!st)
-        return failure(st.error());
-    st->bind_text(1, c.customer);
-    st->bind_text(2, c.address);
-    st->bind_text(3, c.name);
-    st->bind_text(4, c.added_by);
-    st->bind_time(5, c.added_at);
-    if (auto done = st->run(); !done)
+    bool added = false;
+    auto done = write([&]() -> result<void> {
+        auto st = db_->prepare(add_contact_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, c.customer);
+        st->bind_text(2, c.address);
+        st->bind_text(3, c.name);
+        st->bind_text(4, c.added_by);
+        st->bind_time(5, c.added_at);
+        if (auto ran = st->run(); !ran)
+            return ran;
+        added = db_->changes() > 0;
+        return {};
+    });
+    if (!done)
         return failure(done.error());
-    return db_->changes() > 0;
+    return added;
 }
 
 constexpr std::string_view remove_contact_sql = "DELETE FROM contacts WHERE customer_id = ?1 AND address = ?2";
 
 result<bool> sqlite_store::remove_contact(std::string_view customer, std::string_view address)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(remove_contact_sql);
-    if (!st)
-        return failure(st.error());
-    st->bind_text(1, customer);
-    st->bind_text(2, address);
-    if (auto done = st->run(); !done)
+    bool removed = false;
+    auto done = write([&]() -> result<void> {
+        auto st = db_->prepare(remove_contact_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, customer);
+        st->bind_text(2, address);
+        if (auto ran = st->run(); !ran)
+            return ran;
+        removed = db_->changes() > 0;
+        return {};
+    });
+    if (!done)
         return failure(done.error());
-    return db_->changes() > 0;
+    return removed;
 }
 
 // ---- outbox
@@ -1247,13 +1509,13 @@ constexpr std::string_view pending_sql = join_sql<select_outbox, where_ready>;
 
 result<std::vector<outbox_entry>> sqlite_store::pending(wall_time ready_by, std::size_t limit)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(pending_sql);
+    auto const r = read();
+    auto st = r.db->prepare(pending_sql);
     if (!st)
         return st.error();
     st->bind_time(1, ready_by);
     st->bind_int(2, to_limit(limit));
-    return read_outbox(*db_, *st);
+    return read_outbox(*r.db, *st);
 }
 
 constexpr std::string_view mark_delivered_sql =
@@ -1270,46 +1532,38 @@ constexpr std::string_view card_delivered_sql =
 
 result<void> sqlite_store::delivered(std::int64_t id, wall_time at, std::string_view platform_ref)
 {
-    std::lock_guard lock{mutex_};
-    auto tx = transaction::begin(*db_);
-    if (!tx)
-        return tx.error();
-    std::optional<case_id> card_of;
-    bool thread_root = false;
-    {
-        auto st = db_->prepare(mark_delivered_sql);
-        if (!st)
-            return st.error();
-        st->bind_int(1, id);
-        st->bind_time(2, at);
-        st->bind_text(3, platform_ref);
-        auto row = st->step();
-        if (!row)
-            return row.error();
-        if (!*row) {
-            // Delivered, failed or unknown: a repeated call changes nothing.
-            if (auto known = require_outbox_row(*db_, id); !known)
-                return known;
-            return tx->commit();
+    return write([&]() -> result<void> {
+        std::optional<case_id> card_of;
+        bool thread_root = false;
+        {
+            auto st = db_->prepare(mark_delivered_sql);
+            if (!st)
+                return st.error();
+            st->bind_int(1, id);
+            st->bind_time(2, at);
+            st->bind_text(3, platform_ref);
+            auto row = st->step();
+            if (!row)
+                return row.error();
+            if (!*row)  // delivered, failed or unknown: a repeated call changes nothing
+                return require_outbox_row(*db_, id);
+            if (!st->is_null(0) && st->text(1) == "case_card") {
+                card_of = st->integer(0);
+                thread_root = st->boolean(2);
+            }
+            if (auto done = st->run(); !done)
+                return done;
         }
-        if (!st->is_null(0) && st->text(1) == "case_card") {
-            card_of = st->integer(0);
-            thread_root = st->boolean(2);
-        }
-        if (auto done = st->run(); !done)
-            return done;
-    }
-    if (card_of) {
+        if (!card_of)
+            return {};
         auto st = db_->prepare(card_delivered_sql);
         if (!st)
             return st.error();
         st->bind_int(1, *card_of);
         st->bind_text(2, platform_ref);
         st->bind_bool(3, thread_root);
-        if (auto done = st->run(); !done)
-            return done;
-    }
-    return tx->commit();
+        return st->run();
+    });
 }
 
 constexpr std::string_view retry_later_sql =
@@ -1318,18 +1572,19 @@ constexpr std::string_view retry_later_sql =
 
 result<void> sqlite_store::retry_later(std::int64_t id, wall_time next_attempt, std::string_view error)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(retry_later_sql);
-    if (!st)
-        return st.error();
-    st->bind_int(1, id);
-    st->bind_time(2, next_attempt);
-    st->bind_text(3, error);
-    if (auto done = st->run(); !done)
-        return done;
-    if (db_->changes() == 0)
-        return require_outbox_row(*db_, id);
-    return {};
+    return write([&]() -> result<void> {
+        auto st = db_->prepare(retry_later_sql);
+        if (!st)
+            return st.error();
+        st->bind_int(1, id);
+        st->bind_time(2, next_attempt);
+        st->bind_text(3, error);
+        if (auto done = st->run(); !done)
+            return done;
+        if (db_->changes() == 0)
+            return require_outbox_row(*db_, id);
+        return {};
+    });
 }
 
 constexpr std::string_view mark_failed_sql =
@@ -1338,18 +1593,19 @@ constexpr std::string_view mark_failed_sql =
 
 result<void> sqlite_store::failed(std::int64_t id, wall_time at, std::string_view error)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(mark_failed_sql);
-    if (!st)
-        return st.error();
-    st->bind_int(1, id);
-    st->bind_time(2, at);
-    st->bind_text(3, error);
-    if (auto done = st->run(); !done)
-        return done;
-    if (db_->changes() == 0)
-        return require_outbox_row(*db_, id);
-    return {};
+    return write([&]() -> result<void> {
+        auto st = db_->prepare(mark_failed_sql);
+        if (!st)
+            return st.error();
+        st->bind_int(1, id);
+        st->bind_time(2, at);
+        st->bind_text(3, error);
+        if (auto done = st->run(); !done)
+            return done;
+        if (db_->changes() == 0)
+            return require_outbox_row(*db_, id);
+        return {};
+    });
 }
 
 // ---- administration and diagnostics
@@ -1371,74 +1627,72 @@ constexpr std::string_view insert_person_sql =
 
 result<void> sqlite_store::sync_directory(const bot::directory& dir)
 {
-    std::lock_guard lock{mutex_};
-    auto tx = transaction::begin(*db_);
-    if (!tx)
-        return tx.error();
-    // Channels reference customers: clear them before customers may go.
-    for (auto sql : {clear_channels_sql, clear_people_sql})
-        if (auto done = db_->run(sql); !done)
-            return done;
-    std::set<std::string, std::less<>> configured;
-    for (auto const& c : dir.customers()) {
-        auto st = db_->prepare(upsert_customer_sql);
-        if (!st)
-            return st.error();
-        st->bind_text(1, c.id);
-        st->bind_text(2, c.name);
-        if (auto done = st->run(); !done)
-            return done;
-        configured.insert(c.id);
-    }
-    std::vector<std::string> departed;
-    {
-        auto st = db_->prepare(customer_ids_sql);
-        if (!st)
-            return st.error();
-        for (;;) {
-            auto row = st->step();
-            if (!row)
-                return row.error();
-            if (!*row)
-                break;
-            if (auto id = st->text(0); !configured.contains(id))
-                departed.push_back(std::move(id));
+    return write([&]() -> result<void> {
+        // Channels reference customers: clear them before customers may go.
+        for (auto sql : {clear_channels_sql, clear_people_sql})
+            if (auto done = db_->run(sql); !done)
+                return done;
+        std::set<std::string, std::less<>> configured;
+        for (auto const& c : dir.customers()) {
+            auto st = db_->prepare(upsert_customer_sql);
+            if (!st)
+                return st.error();
+            st->bind_text(1, c.id);
+            st->bind_text(2, c.name);
+            if (auto done = st->run(); !done)
+                return done;
+            configured.insert(c.id);
         }
-    }
-    // A departed customer stays while its cases or contacts reference it.
-    for (auto const& id : departed) {
-        auto st = db_->prepare(drop_customer_sql);
-        if (!st)
-            return st.error();
-        st->bind_text(1, id);
-        if (auto done = st->run(); !done)
-            return done;
-    }
-    for (auto const& ch : dir.channels()) {
-        auto st = db_->prepare(insert_channel_sql);
-        if (!st)
-            return st.error();
-        st->bind_text(1, to_string(ch.where));
-        st->bind_text(2, ch.channel);
-        st->bind_text_or_null(3, ch.customer);
-        st->bind_text(4, to_text(ch.opens));
-        if (auto done = st->run(); !done)
-            return done;
-    }
-    for (auto const& p : dir.people()) {
-        auto st = db_->prepare(insert_person_sql);
-        if (!st)
-            return st.error();
-        st->bind_text(1, p.id);
-        st->bind_text(2, p.name);
-        st->bind_text(3, to_string(p.who));
-        st->bind_text_or_null(4, p.customer);
-        st->bind_text_or_null(5, p.slack_user);
-        st->bind_text_or_null(6, p.teams_user);
-        if (auto done = st->run(); !done)
-            return done;
-    }
-    return tx->commit();
+        std::vector<std::string> departed;
+        {
+            auto st = db_->prepare(customer_ids_sql);
+            if (!st)
+                return st.error();
+            for (;;) {
+                auto row = st->step();
+                if (!row)
+                    return row.error();
+                if (!*row)
+                    break;
+                if (auto id = st->text(0); !configured.contains(id))
+                    departed.push_back(std::move(id));
+            }
+        }
+        // A departed customer stays while its cases or contacts reference it.
+        for (auto const& id : departed) {
+            auto st = db_->prepare(drop_customer_sql);
+            if (!st)
+                return st.error();
+            st->bind_text(1, id);
+            if (auto done = st->run(); !done)
+                return done;
+        }
+        for (auto const& ch : dir.channels()) {
+            auto st = db_->prepare(insert_channel_sql);
+            if (!st)
+                return st.error();
+            st->bind_text(1, to_string(ch.where));
+            st->bind_text(2, ch.channel);
+            st->bind_text_or_null(3, ch.customer);
+            st->bind_text(4, to_text(ch.opens));
+            if (auto done = st->run(); !done)
+                return done;
+        }
+        for (auto const& p : dir.people()) {
+            auto st = db_->prepare(insert_person_sql);
+            if (!st)
+                return st.error();
+            st->bind_text(1, p.id);
+            st->bind_text(2, p.name);
+            st->bind_text(3, to_string(p.who));
+            st->bind_text_or_null(4, p.customer);
+            st->bind_text_or_null(5, p.slack_user);
+            st->bind_text_or_null(6, p.teams_user);
+            if (auto done = st->run(); !done)
+                return done;
+        }
+        return {};
+    });
 }
 
 constexpr std::string_view newest_first = "ORDER BY o.id DESC LIMIT ?1";
@@ -1446,12 +1700,12 @@ constexpr std::string_view recent_outbox_sql = join_sql<select_outbox, newest_fi
 
 result<std::vector<outbox_entry>> sqlite_store::recent_outbox(std::size_t limit)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(recent_outbox_sql);
+    auto const r = read();
+    auto st = r.db->prepare(recent_outbox_sql);
     if (!st)
         return st.error();
     st->bind_int(1, to_limit(limit));
-    return read_outbox(*db_, *st);
+    return read_outbox(*r.db, *st);
 }
 
 constexpr std::string_view count_open_cases_sql =
@@ -1459,8 +1713,8 @@ constexpr std::string_view count_open_cases_sql =
 
 result<std::size_t> sqlite_store::count_open_cases()
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(count_open_cases_sql);
+    auto const r = read();
+    auto st = r.db->prepare(count_open_cases_sql);
     if (!st)
         return st.error();
     auto row = st->step();
@@ -1488,52 +1742,63 @@ constexpr std::string_view remember_user_sql =
     "INSERT INTO chat_users (platform, user, team, seen_at) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT (platform, user) DO UPDATE SET team = excluded.team, seen_at = excluded.seen_at";
 constexpr std::string_view user_team_sql = "SELECT team FROM chat_users WHERE platform = ?1 AND user = ?2";
+constexpr std::string_view user_sighting_sql = "SELECT team, seen_at FROM chat_users WHERE platform = ?1 AND user = ?2";
+// remember_user_team() rewrites an unchanged team only when its sighting is older than this.
+constexpr std::chrono::seconds sighting_refresh{3600};
 }  // namespace
 
 result<bool> sqlite_store::record_event(std::string_view key, wall_time at)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(record_event_sql);
-    if (!st)
-        return failure(st.error());
-    st->bind_text(1, key);
-    st->bind_time(2, at);
-    if (auto done = st->run(); !done)
+    bool recorded = false;
+    auto done = write([&]() -> result<void> {
+        auto st = db_->prepare(record_event_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, key);
+        st->bind_time(2, at);
+        if (auto ran = st->run(); !ran)
+            return ran;
+        recorded = db_->changes() > 0;
+        return {};
+    });
+    if (!done)
         return failure(done.error());
-    return db_->changes() > 0;
+    return recorded;
 }
 
 result<void> sqlite_store::forget_events_before(wall_time t)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(forget_events_sql);
-    if (!st)
-        return st.error();
-    st->bind_time(1, t);
-    return st->run();
+    return write([&]() -> result<void> {
+        auto st = db_->prepare(forget_events_sql);
+        if (!st)
+            return st.error();
+        st->bind_time(1, t);
+        return st->run();
+    });
 }
 
 result<void> sqlite_store::remember_message(const seen_message& m)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(remember_message_sql);
-    if (!st)
-        return st.error();
-    st->bind_text(1, to_string(m.where));
-    st->bind_text(2, m.channel);
-    st->bind_text(3, m.ts);
-    st->bind_text(4, m.user);
-    st->bind_text(5, m.team);
-    st->bind_text(6, m.text);
-    st->bind_time(7, m.at);
-    return st->run();
+    return write([&]() -> result<void> {
+        auto st = db_->prepare(remember_message_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, to_string(m.where));
+        st->bind_text(2, m.channel);
+        st->bind_text(3, m.ts);
+        st->bind_text(4, m.user);
+        st->bind_text(5, m.team);
+        st->bind_text(6, m.text);
+        st->bind_time(7, m.at);
+        return st->run();
+    });
 }
 
 result<std::optional<seen_message>> sqlite_store::find_message(platform where, std::string_view channel,
                                                                std::string_view ts)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(find_message_sql);
+    auto const r = read();
+    auto st = r.db->prepare(find_message_sql);
     if (!st)
         return st.error();
     st->bind_text(1, to_string(where));
@@ -1550,32 +1815,49 @@ result<std::optional<seen_message>> sqlite_store::find_message(platform where, s
 
 result<void> sqlite_store::forget_messages_before(wall_time t)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(forget_messages_sql);
-    if (!st)
-        return st.error();
-    st->bind_time(1, t);
-    return st->run();
+    return write([&]() -> result<void> {
+        auto st = db_->prepare(forget_messages_sql);
+        if (!st)
+            return st.error();
+        st->bind_time(1, t);
+        return st->run();
+    });
 }
 
 result<void> sqlite_store::remember_user_team(platform where, std::string_view user, std::string_view team,
                                               wall_time at)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(remember_user_sql);
-    if (!st)
-        return st.error();
-    st->bind_text(1, to_string(where));
-    st->bind_text(2, user);
-    st->bind_text(3, team);
-    st->bind_time(4, at);
-    return st->run();
+    // Slack names the team on every request: most sightings change nothing, and a
+    // read costs far less than a write.
+    {
+        auto const r = read();
+        auto st = r.db->prepare(user_sighting_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, to_string(where));
+        st->bind_text(2, user);
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (*row && st->text_view(0) == team && st->time(1) <= at && at - st->time(1) < sighting_refresh)
+            return {};
+    }
+    return write([&]() -> result<void> {
+        auto st = db_->prepare(remember_user_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, to_string(where));
+        st->bind_text(2, user);
+        st->bind_text(3, team);
+        st->bind_time(4, at);
+        return st->run();
+    });
 }
 
 result<std::optional<std::string>> sqlite_store::user_team(platform where, std::string_view user)
 {
-    std::lock_guard lock{mutex_};
-    auto st = db_->prepare(user_team_sql);
+    auto const r = read();
+    auto st = r.db->prepare(user_team_sql);
     if (!st)
         return st.error();
     st->bind_text(1, to_string(where));
@@ -1586,6 +1868,58 @@ result<std::optional<std::string>> sqlite_store::user_team(platform where, std::
     if (!*row)
         return std::optional<std::string>{};
     return std::optional<std::string>{st->text(0)};
+}
+
+// ---- conversation references
+
+namespace {
+constexpr std::string_view find_conversation_sql =
+    "SELECT service_url, conversation_id, tenant_id, seen_at FROM conversation_refs "
+    "WHERE platform = ?1 AND channel = ?2";
+constexpr std::string_view remember_conversation_sql =
+    "INSERT INTO conversation_refs (platform, channel, service_url, conversation_id, tenant_id, seen_at) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (platform, channel) DO UPDATE SET "
+    "service_url = excluded.service_url, conversation_id = excluded.conversation_id, "
+    "tenant_id = excluded.tenant_id, seen_at = excluded.seen_at";
+}  // namespace
+
+result<void> sqlite_store::remember_conversation(platform where, std::string_view channel, const conversation_ref& ref)
+{
+    // Every activity carries the reference: write only when it changed (or is a day old).
+    if (auto known = find_conversation(where, channel); known && *known) {
+        auto const& k = **known;
+        if (k.service_url == ref.service_url && k.conversation_id == ref.conversation_id &&
+            k.tenant_id == ref.tenant_id && ref.seen_at - k.seen_at < std::chrono::hours{24})
+            return {};
+    }
+    return write([&]() -> result<void> {
+        auto st = db_->prepare(remember_conversation_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, to_string(where));
+        st->bind_text(2, channel);
+        st->bind_text(3, ref.service_url);
+        st->bind_text(4, ref.conversation_id);
+        st->bind_text(5, ref.tenant_id);
+        st->bind_time(6, ref.seen_at);
+        return st->run();
+    });
+}
+
+result<std::optional<conversation_ref>> sqlite_store::find_conversation(platform where, std::string_view channel)
+{
+    auto const r = read();
+    auto st = r.db->prepare(find_conversation_sql);
+    if (!st)
+        return st.error();
+    st->bind_text(1, to_string(where));
+    st->bind_text(2, channel);
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return std::optional<conversation_ref>{};
+    return std::optional<conversation_ref>{conversation_ref{st->text(0), st->text(1), st->text(2), st->time(3)}};
 }
 
 }  // namespace bot::store

@@ -2,11 +2,17 @@
 // The SQLite adapter behind both storage ports: cases with their history
 // (bot::case_store) and the messages waiting for delivery (bot::outbox).
 //
-// Thread-safety: one object may be shared by several threads. Every public
-// member function takes an internal mutex, so calls are serialized on the
-// object's single connection. Several objects and several processes may open
-// the same file: the database runs in WAL mode with a 5 s busy timeout, and
-// every write runs in a BEGIN IMMEDIATE transaction.
+// Thread-safety: one object may be shared by several threads. Writes are
+// serialized on one connection; writes that several threads make at the same time
+// are committed together (group commit): one BEGIN IMMEDIATE transaction holds them
+// all, each under a savepoint of its own, and each caller still gets its own result
+// (a conflict or failure rolls back that write only). A write returns once its
+// transaction has committed; a write made alone gets a transaction of its own.
+// Reads of a file database use a second connection, so they never wait for a write
+// (WAL readers see the last commit); an in-memory database has one connection for
+// both. Several objects and several processes may open the same file: the database
+// runs in WAL mode with a 5 s busy timeout, and every write runs in a BEGIN
+// IMMEDIATE transaction.
 //
 // Errors: nothing throws. Failures come back as bot::errc: storage_busy when
 // another writer held the database past the busy timeout, storage_failed for
@@ -27,8 +33,10 @@
 #include <cstddef>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace bot::store {
@@ -37,16 +45,29 @@ namespace detail {
 class connection;  // store/sqlite_store.cpp
 }
 
+// What a committed transaction survives (SQLite's PRAGMA synchronous, in WAL mode).
+enum class durability {
+    // synchronous=NORMAL: commits are not synced; the WAL is synced before each
+    // checkpoint. A committed transaction survives a crash of the process, but an OS
+    // crash or a power loss may lose the last ones (never corrupts the database).
+    normal,
+    // synchronous=FULL: the WAL is synced at every commit (with group commit, once
+    // per group), so committed transactions survive an OS crash and a power loss too.
+    full,
+};
+
 class sqlite_store final : public bot::case_store, public bot::outbox, public bot::chat_memory {
 public:
     // Opens (creating if needed) the database at `path` (":memory:" for a private
-    // in-memory one) with journal_mode=WAL (files), foreign_keys=ON,
-    // synchronous=NORMAL and a 5 s busy timeout, then runs pending migrations.
-    // `clk` stamps outbox messages of a change that has no events (see commit());
-    // it must outlive the store. schema_too_new when the file's user_version is
-    // newer than latest_schema_version().
+    // in-memory one) with journal_mode=WAL (files), foreign_keys=ON, synchronous
+    // NORMAL or FULL (`sync`) and a 5 s busy timeout, then runs pending migrations.
+    // A file database gets a second connection for reads, so reads never wait for
+    // writes. `clk` stamps outbox messages of a change that has no events (see
+    // commit()); it must outlive the store. schema_too_new when the file's
+    // user_version is newer than latest_schema_version().
     static result<std::unique_ptr<sqlite_store>> open(const std::string& path,
-                                                      const bot::clock& clk = bot::real_clock());
+                                                      const bot::clock& clk = bot::real_clock(),
+                                                      durability sync = durability::normal);
 
     // Brings the database at `path` to the latest schema and returns the version
     // reached (`casebot migrate`). Each migration runs in its own transaction.
@@ -68,9 +89,10 @@ public:
 
     // bot::case_store
 
-    // Takes the next number from a counter in its own short transaction, so a
-    // number is never handed out twice, across objects and processes, even when
-    // the command that took it fails. Never below an id already stored.
+    // Takes the next number from a counter in a short transaction (shared only with
+    // other writes of this object, see group commit above) that has committed when it
+    // returns, so a number is never handed out twice, across objects and processes,
+    // even when the command that took it fails. Never below an id already stored.
     result<case_id> allocate_case_id() override;
     result<std::optional<case_record>> find(case_id id) override;
     // Matches the case's origin thread, or else its card_ref; nullopt for an empty thread.
@@ -135,9 +157,13 @@ public:
     result<std::optional<seen_message>> find_message(platform where, std::string_view channel,
                                                      std::string_view ts) override;
     result<void> forget_messages_before(wall_time t) override;
+    // Writes only when the team changes or the stored sighting is an hour old or more:
+    // chat_users.seen_at is the last sighting to within an hour.
     result<void> remember_user_team(platform where, std::string_view user, std::string_view team,
                                     wall_time at) override;
     result<std::optional<std::string>> user_team(platform where, std::string_view user) override;
+    result<void> remember_conversation(platform where, std::string_view channel, const conversation_ref& ref) override;
+    result<std::optional<conversation_ref>> find_conversation(platform where, std::string_view channel) override;
 
     // Administration and diagnostics
 
@@ -151,15 +177,57 @@ public:
     result<std::size_t> count_open_cases();
 
 private:
-    sqlite_store(std::unique_ptr<detail::connection> db, const bot::clock& clk, int version);
+    // A borrowed callable that writes through db_ inside the transaction write()
+    // provides, and starts no transaction of its own. It may run more than once
+    // (see write()), so it must set its outputs afresh each time.
+    class write_op {
+    public:
+        // Implicit, so that write() takes a lambda; `f` must outlive the write_op.
+        template <class F>
+            requires(!std::is_same_v<std::remove_cvref_t<F>, write_op>)
+        write_op(F&& f) noexcept
+            : target_(&f),
+              call_([](void* t) -> result<void> { return (*static_cast<std::remove_reference_t<F>*>(t))(); })
+        {
+        }
+        result<void> operator()() const { return call_(target_); }
+
+    private:
+        void* target_;
+        result<void> (*call_)(void*);
+    };
+    struct write_job;  // one caller waiting in the group-commit queue
+
+    sqlite_store(std::unique_ptr<detail::connection> db, std::unique_ptr<detail::connection> reader,
+                 const bot::clock& clk, int version);
+
+    // The connection for a read, locked for the caller.
+    struct read_handle {
+        std::unique_lock<std::mutex> lock;
+        detail::connection* db;
+    };
+    read_handle read();
+
+    // Runs `op` in a write transaction, grouped with the writes other threads queue
+    // meanwhile; returns once that transaction has committed (or failed). See
+    // "group commit" in sqlite_store.cpp.
+    result<void> write(write_op op);
+    void run_group(std::span<write_job* const> group);  // with mutex_ held
+    result<void> run_alone(write_op op);                // with mutex_ held
 
     result<void> commit_one(const stored_change& change);
     result<void> insert_messages(std::span<const outbound_message> messages, wall_time created);
 
-    std::mutex mutex_;                 // guards db_: one call at a time on the connection
+    std::mutex mutex_;                 // guards db_: one write group (or ":memory:" read) at a time
     std::unique_ptr<detail::connection> db_;
+    std::mutex reader_mutex_;          // guards reader_: one read at a time on it
+    std::unique_ptr<detail::connection> reader_;  // file databases only: the connection reads use
     const bot::clock& clock_;
     int schema_version_ = 0;
+
+    std::mutex queue_mutex_;           // guards queue_ and writing_
+    std::vector<write_job*> queue_;    // writes waiting for the next group, oldest first
+    bool writing_ = false;             // a leader is running a group
 };
 
 }  // namespace bot::store

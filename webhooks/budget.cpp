@@ -3,11 +3,30 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include <exception>
 #include <memory>
 #include <mutex>
 
 namespace bot::webhooks {
 namespace {
+response guarded(const std::function<response()>& make)
+{
+    try {
+        return make();
+    } catch (const std::exception& e) {
+        spdlog::error("webhooks: request failed: {}", e.what());
+    } catch (...) {
+        spdlog::error("webhooks: request failed with an unknown exception");
+    }
+    response res{boost::beast::http::status::internal_server_error, 11};
+    res.set(boost::beast::http::field::content_type, "text/plain");
+    res.body() = "internal error\n";
+    res.prepare_payload();
+    return res;
+}
+
 struct race {
     std::mutex mutex;
     bool answered = false;
@@ -34,10 +53,11 @@ void run_within_budget(boost::asio::any_io_executor pool, boost::asio::any_io_ex
     state->timer->async_wait([state](boost::system::error_code ec) {
         if (ec || !state->claim())
             return;
-        state->respond(state->plan.stand_in());
+        state->respond(guarded(state->plan.stand_in));
     });
     boost::asio::post(pool, [state] {
-        auto answer = state->plan.work();
+        // A bug in the work must cost one request a 500, never the whole server.
+        auto answer = guarded(state->plan.work);
         if (state->claim()) {
             boost::asio::post(state->timer->get_executor(), [state] { state->timer->cancel(); });
             state->respond(std::move(answer));

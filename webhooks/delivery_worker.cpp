@@ -132,7 +132,6 @@ delivery_round delivery_worker::run_once()
             log_->debug("delivery: sent {}", describe(m));
             break;
         case send_outcome::kind::retry: {
-            held.insert(channel);
             if (e.attempts + 1 >= options_.max_attempts) {
                 (void)box_.failed(m.id, now, outcome.error);
                 log_->error("delivery: gave up on {} after {} attempts: {}", describe(m), e.attempts + 1,
@@ -140,6 +139,7 @@ delivery_round delivery_worker::run_once()
                 ++round.failed;
                 break;
             }
+            held.insert(channel);   // later messages of this channel wait for this one
             auto const wait = outcome.retry_after ? *outcome.retry_after : backoff(e.attempts);
             if (outcome.retry_after)
                 pace.blocked_until = clock_.monotonic() + *outcome.retry_after;

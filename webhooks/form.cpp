@@ -11,7 +11,10 @@ std::optional<form_fields> parse_form(std::string_view body)
     form_fields out;
     if (body.empty())
         return out;
-    auto parsed = boost::urls::parse_query(body);
+    // Boost 1.81's parse_query may read past the view's end (boostorg/url#757): parse
+    // an owned, NUL-terminated copy.
+    std::string const owned{body};
+    auto parsed = boost::urls::parse_query(owned);
     if (!parsed)
         return std::nullopt;
     boost::urls::encoding_opts opt;

@@ -36,6 +36,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <future>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -790,7 +791,13 @@ void http_server::stop()
     }
 
     st.log->info("http: stopping: open_connections={}", st.active());
-    net::post(st.acceptor.get_executor(), [state] { state->close_acceptor(); });
+    // Wait for the acceptor to close: once stop() returns, the port refuses connections.
+    std::promise<void> closed;
+    net::post(st.acceptor.get_executor(), [state, &closed] {
+        state->close_acceptor();
+        closed.set_value();
+    });
+    closed.get_future().wait();
     for (auto const& s : st.snapshot())
         s->stop_if_idle();
     if (!st.wait_for_no_sessions(st.options.shutdown_grace)) {

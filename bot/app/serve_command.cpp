@@ -44,10 +44,11 @@ int run_serve(const args& a)
         log->warn("no Slack bot token (SLACK_BOT_TOKEN): messages will wait in the outbox");
 
     service bot{s, real_clock(), log};
-    bot.start();
-
+    // Take the signals before the server answers anything, so an early SIGTERM still
+    // stops it gracefully.
     boost::asio::io_context signals_io;
     boost::asio::signal_set signals{signals_io, SIGTERM, SIGINT, SIGHUP};
+    bot.start();
     std::function<void()> listen_for_signals = [&] {
         signals.async_wait([&](boost::system::error_code ec, int signal) {
             if (ec)

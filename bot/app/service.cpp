@@ -9,6 +9,10 @@
 #include "webhooks/slack_api.hpp"
 #include "webhooks/slack_app.hpp"
 #include "webhooks/slack_sender.hpp"
+#include "webhooks/bot_framework_auth.hpp"
+#include "webhooks/teams_api.hpp"
+#include "webhooks/teams_app.hpp"
+#include "webhooks/teams_sender.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -17,6 +21,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <charconv>
 #include <mutex>
 #include <thread>
@@ -88,7 +93,27 @@ struct service::impl {
           slack(webhooks::slack_app::deps{*store, *store, clock, desk, pool.get_executor(), timers.get_executor(),
                                           &api, [this] { delivery.wake(); }, log, o.budget})
     {
+        // Teams: the Bot Framework bot when an app id is configured (its password lets it
+        // post); the outgoing webhook and Workflows posts need neither.
+        if (!settings.teams.app_id.empty()) {
+            webhooks::bot_auth_options auth_options;
+            auth_options.app_id = settings.teams.app_id;
+            auth_options.openid_metadata_url = settings.teams.openid_metadata_url;
+            teams_auth = std::make_unique<webhooks::bot_framework_auth>(client, auth_options, clock);
+            if (!settings.teams.app_password.empty())
+                connector = std::make_unique<webhooks::teams_connector>(
+                    client,
+                    webhooks::connector_options{settings.teams.app_id, settings.teams.app_password,
+                                                settings.teams.token_url, settings.teams.tenant,
+                                                "https://api.botframework.com/.default"},
+                    clock);
+        }
+        teams_out = std::make_unique<webhooks::teams_sender>(connector.get(), client, *store, desk, clock);
+        teams = std::make_unique<webhooks::teams_app>(webhooks::teams_app::deps{
+            *store, *store, clock, desk, pool.get_executor(), timers.get_executor(), teams_auth.get(),
+            [this] { delivery.wake(); }, log, std::max(o.budget, std::chrono::milliseconds{4500})});
         delivery.add_sender(platform::slack, slack_out);
+        delivery.add_sender(platform::teams, *teams_out);
         delivery.add_sender(platform::cli, cli_out);
         auto const [host, port] = parse_listen(settings.server.listen);
         webhooks::server_options so;
@@ -102,17 +127,26 @@ struct service::impl {
             so.tls = webhooks::make_tls_context(settings.server.tls_certificate, settings.server.tls_private_key);
         webhooks::routes r;
         r.slack = &slack;
+        r.teams = [this](webhooks::request&& req, webhooks::responder respond) {
+            teams->handle(std::move(req), std::move(respond));
+        };
         server = std::make_unique<webhooks::http_server>(so, webhooks::make_router(std::move(r)), log);
     }
 
+    // The pass runs on the pool: the timer thread keeps answering webhook budgets
+    // while a large pass writes its batches.
     void schedule_tick()
     {
+        if (stopping)
+            return;
         tick.expires_after(settings.scheduler.tick);
         tick.async_wait([this](boost::system::error_code ec) {
             if (ec)
                 return;
-            pass();
-            schedule_tick();
+            boost::asio::post(pool, [this] {
+                pass();
+                boost::asio::post(timers, [this] { schedule_tick(); });
+            });
         });
     }
 
@@ -154,9 +188,14 @@ struct service::impl {
     log_sender cli_out;
     webhooks::delivery_worker delivery;
     webhooks::slack_app slack;
+    std::unique_ptr<webhooks::bot_framework_auth> teams_auth;
+    std::unique_ptr<webhooks::teams_connector> connector;
+    std::unique_ptr<webhooks::teams_sender> teams_out;
+    std::unique_ptr<webhooks::teams_app> teams;
     std::unique_ptr<webhooks::http_server> server;
     bool started = false;
     bool stopped = false;
+    std::atomic<bool> stopping{false};
 };
 
 service::service(config::settings s, const bot::clock& clock, std::shared_ptr<spdlog::logger> log,
@@ -177,9 +216,9 @@ void service::start()
     i.timer_thread = std::thread([&i] { i.timers.run(); });
     i.delivery.start();
     if (i.options.scheduler_on_tick && i.settings.scheduler.tick.count() > 0)
-        boost::asio::post(i.timers, [&i] {
+        boost::asio::post(i.pool, [&i] {
             i.pass();   // whatever fell due while we were down goes out first
-            i.schedule_tick();
+            boost::asio::post(i.timers, [&i] { i.schedule_tick(); });
         });
     i.started = true;
     i.log->info("casebot listening on {}:{} ({}), database {}", endpoint().address().to_string(), endpoint().port(),
@@ -217,6 +256,7 @@ void service::stop()
     if (!i.started || i.stopped)
         return;
     i.stopped = true;
+    i.stopping = true;                    // no new scheduler passes
     i.server->stop();                     // in-flight requests finish first
     i.pool.join();                        // and the commands they started
     boost::asio::post(i.timers, [&i] { i.tick.cancel(); });

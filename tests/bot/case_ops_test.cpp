@@ -300,3 +300,22 @@ TEST_CASE("after downtime the breach supersedes its reminder and missed pings co
         pings += n.kind == "ping";
     CHECK(pings == 1);
 }
+
+TEST_CASE("the directory tells agents from customers by configuration, team and channel")
+{
+    auto const people = sample_directory();
+    // Configured people are who configuration says, on any platform.
+    CHECK(people.identify(platform::slack, "U0ANA", "", acme_channel)->who == role::agent);
+    CHECK(people.identify(platform::teams, "29:gus", "", globex_channel)->customer == "globex");
+    // Our own Slack team's members are agents; strangers in a customer channel speak for it.
+    CHECK(people.identify(platform::slack, "U0NEW", "T0VENDOR", acme_channel)->who == role::agent);
+    auto const stranger = people.identify(platform::slack, "U0NEW", "T0ACME", acme_channel);
+    REQUIRE(stranger);
+    CHECK(stranger->who == role::customer);
+    CHECK(stranger->customer == "acme");
+    CHECK(stranger->id == "slack:U0NEW");
+    // Outside any customer channel, a stranger is nobody.
+    CHECK_FALSE(people.identify(platform::slack, "U0NEW", "T0ACME", agents_channel));
+    // A Teams user of another tenant in globex's channel is globex's.
+    CHECK(people.identify(platform::teams, "29:new", "tenant-x", globex_channel)->customer == "globex");
+}

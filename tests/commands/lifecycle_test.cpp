@@ -184,3 +184,24 @@ TEST_CASE("a storage failure is passed up and changes nothing")
     CHECK(d.store.get(id) == before);
     CHECK(apology(out.error()).kind == reply_kind::failure);
 }
+
+TEST_CASE("where every answer is public, only the channel's customer's cases come up, whoever asks")
+{
+    desk d;
+    auto const acme_case = d.open();
+    invocation in;
+    in.who = ana();
+    in.where = platform::teams;
+    in.channel = globex_channel;
+    in.scope_customer = "globex";
+    auto const shown = d.dispatch.run("show " + std::to_string(acme_case), in, d.ctx);
+    REQUIRE(shown.has_value());
+    CHECK(shown->kind == reply_kind::refusal);
+    CHECK_FALSE(contains(shown->text, "Invoices"));
+    auto const listed = d.dispatch.run("list all", in, d.ctx);
+    REQUIRE(listed.has_value());
+    CHECK(contains(listed->text, "No cases for globex"));
+    auto const claimed = d.dispatch.run("claim " + std::to_string(acme_case), in, d.ctx);
+    CHECK(claimed->kind == reply_kind::refusal);
+    CHECK(d.store.get(acme_case).assignee.empty());
+}

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -805,6 +806,21 @@ TEST_CASE("the outbox hands out pending messages oldest first once their attempt
     }
 }
 
+TEST_CASE("mentions written in any JSON spelling are read back")
+{
+    // The store reads its own spelling directly and leaves any other to SQLite.
+    temp_dir dir;
+    auto const path = dir.file("casebot.db");
+    auto store = open_store(path);
+    REQUIRE(store->sync_directory(sample_directory()).has_value());
+    REQUIRE(store->commit(::opening(basic_case(1))).has_value());
+    raw_db raw{path};
+    raw.must("UPDATE outbox SET mentions = '[ {\"group\": true, \"name\": \"Ren\\u00e9 \\u2603\", \"id\": \"U-REN\"} ]'");
+    auto const queued = store->pending(wall_time::max(), 10).value();
+    REQUIRE(queued.size() == 1);
+    CHECK(queued[0].message.mentions == std::vector<mention>{{"U-REN", "Ren\u00e9 \u2603", true}});
+}
+
 TEST_CASE("a delivered case card becomes the thread root of a case that had none")
 {
     auto store = memory_store();
@@ -1029,6 +1045,132 @@ TEST_CASE("one store serves several threads at once")
     CHECK(store->count_open_cases().value() == std::size_t{threads * per_thread});
 }
 
+TEST_CASE("writes from many threads at once each get their own result, as if each ran alone")
+{
+    // Concurrent writes share transactions (group commit); whatever groups form, a
+    // conflict or a failure must stay with its own change. A RAISE(ROLLBACK) trigger
+    // makes SQLite roll back a whole shared transaction, which the others must survive.
+    temp_dir dir;
+    auto const path = dir.file("casebot.db");
+    auto store = open_store(path);
+    REQUIRE(store->sync_directory(sample_directory()).has_value());
+    REQUIRE(store->commit(::opening(basic_case(1))).has_value());
+    {
+        raw_db raw{path};
+        raw.must("CREATE TRIGGER fail_abort BEFORE INSERT ON cases WHEN NEW.title = 'abort' "
+                 "BEGIN SELECT RAISE(ABORT, 'injected'); END");
+        raw.must("CREATE TRIGGER fail_rollback BEFORE INSERT ON cases WHEN NEW.title = 'rollback' "
+                 "BEGIN SELECT RAISE(ROLLBACK, 'injected'); END");
+    }
+    constexpr int threads = 8;
+    constexpr int per_thread = 40;
+    struct outcome {
+        int opened = 0;
+        int wrong = 0;  // any result other than the one expected for its kind
+    };
+    std::vector<outcome> outcomes(threads);
+    std::vector<std::vector<case_id>> opened_ids(threads);
+    {
+        std::vector<std::jthread> workers;
+        for (int t = 0; t < threads; ++t)
+            workers.emplace_back([&, t] {
+                auto& out = outcomes[static_cast<std::size_t>(t)];
+                for (int i = 0; i < per_thread; ++i) {
+                    switch (i % 5) {
+                    case 0: {  // a new case: committed
+                        auto const id = store->allocate_case_id();
+                        if (id && store->commit(::opening(basic_case(*id)))) {
+                            ++out.opened;
+                            opened_ids[static_cast<std::size_t>(t)].push_back(*id);
+                        } else {
+                            ++out.wrong;
+                        }
+                        break;
+                    }
+                    case 1: {  // a number already taken: a conflict
+                        auto const saved = store->commit(::opening(basic_case(1)));
+                        out.wrong += saved || saved.error() != errc::conflict;
+                        break;
+                    }
+                    case 2:
+                    case 3: {  // refused by a trigger: storage_failed, nothing written
+                        auto c = basic_case(1000 + t * per_thread + i);
+                        c.title = i % 5 == 2 ? "abort" : "rollback";
+                        auto const saved = store->commit(::opening(c));
+                        out.wrong += saved || saved.error() != errc::storage_failed;
+                        break;
+                    }
+                    default: {  // an event key, new each time
+                        auto const key = "slack:Ev" + std::to_string(t) + "-" + std::to_string(i);
+                        auto const recorded = store->record_event(key, utc("2025-03-03T16:00:00Z"));
+                        out.wrong += !recorded || !*recorded;
+                        break;
+                    }
+                    }
+                }
+            });
+    }
+    int opened = 0;
+    std::set<case_id> ids{1};
+    for (int t = 0; t < threads; ++t) {
+        CAPTURE(t);
+        CHECK(outcomes[static_cast<std::size_t>(t)].wrong == 0);
+        opened += outcomes[static_cast<std::size_t>(t)].opened;
+        ids.insert(opened_ids[static_cast<std::size_t>(t)].begin(), opened_ids[static_cast<std::size_t>(t)].end());
+    }
+    CHECK(opened == threads * per_thread / 5);
+    CHECK(ids.size() == static_cast<std::size_t>(opened) + 1);  // every number handed out once
+    raw_db raw{path};
+    CHECK(raw.integer("SELECT count(*) FROM cases") == opened + 1);
+    CHECK(raw.integer("SELECT count(*) FROM cases WHERE title IN ('abort', 'rollback')") == 0);
+    CHECK(raw.integer("SELECT count(*) FROM case_events") == opened + 1);
+    CHECK(raw.integer("SELECT count(*) FROM outbox") == opened + 1);
+    CHECK(raw.integer("SELECT count(*) FROM processed_events") == threads * per_thread / 5);
+}
+
+TEST_CASE("reads do not wait for a write that is waiting for the database")
+{
+    temp_dir dir;
+    auto const path = dir.file("casebot.db");
+    auto store = open_store(path);
+    REQUIRE(store->sync_directory(sample_directory()).has_value());
+    REQUIRE(store->commit(::opening(basic_case(1))).has_value());
+    raw_db raw{path};
+    raw.must("BEGIN IMMEDIATE");
+    std::atomic<bool> write_done{false};
+    std::jthread writer{[&] {
+        (void)store->commit(::opening(basic_case(2)));  // waits for the lock raw holds
+        write_done = true;
+    }};
+    int reads = 0;
+    for (int i = 0; i < 200; ++i)
+        reads += store->find(1).value().has_value() && store->pending(wall_time::max(), 10).has_value();
+    CHECK(reads == 200);
+    CHECK_FALSE(write_done.load());  // the reads did not queue behind it
+    raw.must("ROLLBACK");
+    writer.join();
+    CHECK(store->find(2).value().has_value());
+}
+
+TEST_CASE("a user's team is rewritten only when it changes or its sighting is an hour old")
+{
+    temp_dir dir;
+    auto const path = dir.file("casebot.db");
+    auto store = open_store(path);
+    raw_db raw{path};
+    auto const t0 = utc("2025-03-03T15:00:00Z");
+    auto seen_at = [&] { return raw.integer("SELECT seen_at FROM chat_users WHERE user = 'U-BOB'"); };
+    REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-ACME", t0).has_value());
+    CHECK(seen_at() == t0.time_since_epoch().count());
+    REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-ACME", t0 + std::chrono::minutes{59}).has_value());
+    CHECK(seen_at() == t0.time_since_epoch().count());
+    REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-ACME", t0 + std::chrono::minutes{60}).has_value());
+    CHECK(seen_at() == (t0 + std::chrono::minutes{60}).time_since_epoch().count());
+    REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-NEW", t0 + std::chrono::minutes{61}).has_value());
+    CHECK(store->user_team(platform::slack, "U-BOB").value() == "T-NEW");
+    CHECK(seen_at() == (t0 + std::chrono::minutes{61}).time_since_epoch().count());
+}
+
 TEST_CASE("a database locked by another writer past the busy timeout is reported as busy")
 {
     temp_dir dir;
@@ -1078,6 +1220,12 @@ void seed_version(raw_db& raw, int v)
         raw.must("INSERT INTO chat_users (platform, user, team, seen_at) VALUES ('slack', 'U-BOB', 'T-ACME', 1741014000)");
         raw.must("UPDATE outbox SET only_for = 'U-BOB'");
         return;
+    case 4:   // an index only: nothing new to seed
+        return;
+    case 5:
+        raw.must("INSERT INTO conversation_refs (platform, channel, service_url, conversation_id, tenant_id, seen_at) "
+                 "VALUES ('teams', '19:globex', 'https://smba.example/amer/', '19:globex', 'tenant-g', 1741014000)");
+        return;
     default:
         FAIL("no seed data for schema version " << v << ": add some with the migration");
     }
@@ -1116,6 +1264,12 @@ void check_seeded(sqlite_store& store, int v)
         CHECK(store.find_message(platform::slack, "C-ACME", "200.1").value()->text == "Is the export down?");
         CHECK(store.user_team(platform::slack, "U-BOB").value() == "T-ACME");
         CHECK(store.pending(wall_time::max(), 10).value().at(0).message.to.only_for == "U-BOB");
+    }
+    if (v >= 5) {
+        auto const ref = store.find_conversation(platform::teams, "19:globex").value();
+        REQUIRE(ref.has_value());
+        CHECK(ref->service_url == "https://smba.example/amer/");
+        CHECK(ref->tenant_id == "tenant-g");
     }
 }
 
@@ -1260,4 +1414,19 @@ TEST_CASE("a message shown to one user keeps its recipient through the outbox")
     change.messages[0].to.only_for = "U-BOB";
     REQUIRE(store->commit(change).has_value());
     CHECK(store->pending(wall_time::max(), 10).value().at(0).message.to.only_for == "U-BOB");
+}
+
+TEST_CASE("a Teams channel's conversation reference is remembered and replaced")
+{
+    auto store = memory_store();
+    CHECK_FALSE(store->find_conversation(platform::teams, "19:globex").value().has_value());
+    conversation_ref ref{"https://smba.example/amer/", "19:globex", "tenant-g", utc("2025-03-03T15:00:00Z")};
+    REQUIRE(store->remember_conversation(platform::teams, "19:globex", ref).has_value());
+    ref.service_url = "https://smba.example/emea/";
+    REQUIRE(store->remember_conversation(platform::teams, "19:globex", ref).has_value());
+    auto const got = store->find_conversation(platform::teams, "19:globex").value();
+    REQUIRE(got.has_value());
+    CHECK(got->service_url == "https://smba.example/emea/");
+    CHECK(got->conversation_id == "19:globex");
+    CHECK_FALSE(store->find_conversation(platform::slack, "19:globex").value().has_value());
 }

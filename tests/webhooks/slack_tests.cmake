@@ -11,4 +11,4 @@ casebot_add_test(test_slack_integration
   SOURCES
     slack_integration_test.cpp
     slack_world.cpp
-  LIBS bot_service bot_slack_standin spdlog::spdlog)
+  LIBS bot_service bot_slack_standin bot_teams_standin spdlog::spdlog)

@@ -29,6 +29,7 @@ temp_folder::~temp_folder()
 slack_world::slack_world(std::string_view now) : clock(utc(now))
 {
     slack.start();
+    teams.start();
     auto parsed = config::parse_settings(bot::app::demo_config_toml, "demo.toml", config::no_env());
     REQUIRE(parsed.has_value());
     settings = std::move(*parsed);
@@ -39,6 +40,18 @@ slack_world::slack_world(std::string_view now) : clock(utc(now))
     settings.slack.bot_user = "U0CASEBOT";
     settings.slack.api_url = slack.base_url();
     settings.delivery.first_retry = std::chrono::seconds{1};
+    settings.teams.app_id = teams_app_id;
+    settings.teams.app_password = teams_app_password;
+    settings.teams.webhook_secret = teams_webhook_token;
+    settings.teams.openid_metadata_url = teams.openid_metadata_url();
+    settings.teams.token_url = teams.token_url();
+    // Globex's Teams channel posts through a Workflows URL until the bot has been there.
+    auto channels = settings.people.channels();
+    for (auto& c : channels)
+        if (c.where == platform::teams)
+            c.workflows_url = teams.workflows_url("globex");
+    auto const& p = settings.people;
+    settings.people = directory{p.customers(), p.people(), channels, p.routes(), p.team()};
     start_bot();
 }
 
@@ -46,6 +59,60 @@ slack_world::~slack_world()
 {
     stop_bot();
     slack.stop();
+    teams.stop();
+}
+
+json::object slack_world::teams_activity(const std::string& user, const std::string& name, const std::string& channel,
+                                         const std::string& text, const std::string& root)
+{
+    auto const id = std::to_string(1773000000000 + ++teams_ids);
+    auto const thread = root.empty() ? id : root;
+    return json::object{
+        {"type", "message"},
+        {"id", id},
+        {"timestamp", "2026-03-09T14:00:00.000Z"},
+        {"serviceUrl", teams.service_url()},
+        {"channelId", "msteams"},
+        {"from", json::object{{"id", user}, {"name", name}}},
+        {"conversation", json::object{{"isGroup", true}, {"id", channel + ";messageid=" + thread}}},
+        {"text", "<at>casebot</at> " + text},
+        {"channelData", json::object{{"channel", json::object{{"id", channel}}},
+                                     {"team", json::object{{"id", "19:team@thread.tacv2"}}},
+                                     {"tenant", json::object{{"id", "tenant-globex"}}}}}};
+}
+
+webhooks::http_result slack_world::teams_webhook(const json::object& activity)
+{
+    auto const body = json::serialize(activity);
+    return post("/teams/webhook", "application/json", body,
+                {{"Authorization", webhooks::teams_signature(teams_webhook_token, body)}});
+}
+
+webhooks::http_result slack_world::teams_message(const json::object& activity,
+                                                 const std::function<void(json::object&)>& edit)
+{
+    auto const now = clock.now().time_since_epoch().count();
+    auto const token = teams.mint_token(teams_app_id, std::string{activity.at("serviceUrl").as_string()},
+                                        [&](json::object& claims) {
+                                            // The bot checks lifetimes against the test's clock.
+                                            claims["nbf"] = now - 60;
+                                            claims["iat"] = now - 60;
+                                            claims["exp"] = now + 3600;
+                                            if (edit)
+                                                edit(claims);
+                                        });
+    return post("/teams/messages", "application/json", json::serialize(activity),
+                {{"Authorization", "Bearer " + token}});
+}
+
+bool slack_world::teams_delivered(const std::function<bool(const std::vector<webhooks::teams_activity>&)>& predicate)
+{
+    for (int i = 0; i < 20; ++i) {
+        bot->deliver_now();
+        if (teams.wait_for(predicate, std::chrono::milliseconds{100}))
+            return true;
+    }
+    return false;
 }
 
 void slack_world::start_bot()

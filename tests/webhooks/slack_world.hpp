@@ -6,6 +6,7 @@
 #include "support/test_time.hpp"
 #include "webhooks/http_client.hpp"
 #include "webhooks/slack_standin.hpp"
+#include "webhooks/teams_standin.hpp"
 
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
@@ -18,6 +19,10 @@ namespace bot::test {
 
 inline constexpr const char* signing_secret = "8f742231b10e8888abcd99yyyzzz85a5";
 inline constexpr const char* bot_token = "xoxb-casebot-test";
+inline constexpr const char* teams_app_id = "00000000-aaaa-bbbb-cccc-casebot00001";
+inline constexpr const char* teams_app_password = "teams-app-password";
+// protocols.md §2.1: the outgoing webhook's security token, bytes 0x00…0x1f in base64.
+inline constexpr const char* teams_webhook_token = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 class temp_folder {
 public:
@@ -54,6 +59,17 @@ struct slack_world {
                                const std::map<std::string, std::string>& headers);
     webhooks::http_result signed_post(std::string_view path, std::string_view content_type, std::string_view body);
 
+    // Teams: an outgoing-webhook call (HMAC-signed) and a Bot Framework activity
+    // (with a token the Teams stand-in minted; `edit` may spoil its claims).
+    webhooks::http_result teams_webhook(const boost::json::object& activity);
+    webhooks::http_result teams_message(const boost::json::object& activity,
+                                        const std::function<void(boost::json::object&)>& edit = {});
+    // A message activity from `user` (29:…) in the Teams channel `channel`, in the thread
+    // of `root` (its own id when empty).
+    boost::json::object teams_activity(const std::string& user, const std::string& name, const std::string& channel,
+                                       const std::string& text, const std::string& root = {});
+    bool teams_delivered(const std::function<bool(const std::vector<webhooks::teams_activity>&)>& predicate);
+
     // Runs the delivery worker until the stand-in shows what `predicate` wants.
     bool delivered(const std::function<bool(const std::vector<webhooks::standin_message>&)>& predicate);
     std::vector<webhooks::standin_message> posts_in(const std::string& channel) const;
@@ -61,6 +77,8 @@ struct slack_world {
     manual_clock clock;
     temp_folder folder;
     webhooks::slack_standin slack{bot_token};
+    webhooks::teams_standin teams{teams_app_id, teams_app_password};
+    int teams_ids = 0;
     config::settings settings;
     std::unique_ptr<bot::app::service> bot;
     webhooks::http_client client;

@@ -1,0 +1,183 @@
+// The Teams side end to end: the real server on loopback, the outgoing webhook
+// (HMAC), the Bot Framework bot (JWT), Workflows posts, and one queue with Slack.
+#include "slack_world.hpp"
+
+#include "webhooks/signature.hpp"
+
+using namespace bot;
+using namespace bot::test;
+namespace json = boost::json;
+
+namespace {
+constexpr const char* globex = "19:globex@thread.tacv2";
+
+bool contains(std::string_view text, std::string_view part)
+{
+    return text.find(part) != std::string_view::npos;
+}
+
+std::string card_text(const webhooks::http_result& r)
+{
+    return json::serialize(json_of(r));
+}
+
+bool any_activity(const std::vector<webhooks::teams_activity>& all, std::string_view kind, std::string_view text)
+{
+    return std::any_of(all.begin(), all.end(), [&](auto const& a) {
+        return a.kind == kind && json::serialize(a.body).find(text) != std::string::npos;
+    });
+}
+
+// protocols.md §2.1: the verified 606-byte activity and its HMAC.
+constexpr std::string_view vector_body =
+    R"({"type":"message","id":"1717236000000","timestamp":"2024-06-01T10:00:00.000Z","serviceUrl":"https://smba.trafficmanager.net/amer/","channelId":"msteams","from":{"id":"29:1a2b3c","name":"Megan Bowen","aadObjectId":"11111111-2222-3333-4444-555555555555"},"conversation":{"isGroup":true,"id":"19:abc123@thread.tacv2;messageid=1717236000000"},"text":"<at>Acme Bot</at> status","channelData":{"teamsChannelId":"19:abc123@thread.tacv2","teamsTeamId":"19:def456@thread.tacv2","channel":{"id":"19:abc123@thread.tacv2"},"team":{"id":"19:def456@thread.tacv2"},"tenant":{"id":"aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"}}})";
+}  // namespace
+
+TEST_CASE("the outgoing webhook accepts protocols.md's HMAC vector and refuses forged or missing ones")
+{
+    slack_world w;
+    auto r = w.post("/teams/webhook", "application/json", vector_body,
+                    {{"Authorization", "HMAC ZlSY97WaXrYC6eAlO2DOAYsChR+CyecwDvLdSXExp4w="}});
+    CHECK(r.status == 200);
+    CHECK(json_of(r).at("type").as_string() == "message");
+    CHECK(contains(card_text(r), "I can't tell who you are here"));   // a channel we don't know
+
+    // The anti-vector (key = the ASCII of the base64 text), a tampered body, none at all.
+    CHECK(w.post("/teams/webhook", "application/json", vector_body,
+                 {{"Authorization", "HMAC bD0VOtco7pq57i/K6U0idzUZLNzYnB5YKDRIc3q+ArU="}})
+              .status == 401);
+    auto tampered = std::string{vector_body};
+    tampered.replace(tampered.find("status"), 6, "Status");
+    CHECK(w.post("/teams/webhook", "application/json", tampered,
+                 {{"Authorization", "HMAC ZlSY97WaXrYC6eAlO2DOAYsChR+CyecwDvLdSXExp4w="}})
+              .status == 401);
+    CHECK(w.post("/teams/webhook", "application/json", vector_body, {}).status == 401);
+    CHECK(w.post("/teams/webhook", "application/json", vector_body, {{"Authorization", "Bearer x"}}).status == 401);
+    CHECK(w.bot->store().count_open_cases().value() == 0);
+}
+
+TEST_CASE("a Teams customer opens a case through the outgoing webhook and sees its card at once")
+{
+    slack_world w;
+    auto const r = w.teams_webhook(w.teams_activity("29:gus", "Gus Grant", globex, "new critical error Orders are stuck"));
+    REQUIRE(r.status == 200);
+    auto const text = card_text(r);
+    CHECK(contains(text, "AdaptiveCard"));
+    CHECK(contains(text, "#1 Orders are stuck"));
+    CHECK(contains(text, "Mon 9 Mar 2026 11:00 EDT"));
+    CHECK_FALSE(contains(text, "Action.Submit"));   // outgoing-webhook cards take no buttons
+    auto const c = w.bot->store().find(1).value();
+    REQUIRE(c.has_value());
+    CHECK(c->customer == "globex");
+    CHECK(c->origin.where == platform::teams);
+
+    // A customer's plain words open a case too; `<at>` mentions are stripped.
+    auto const words = w.teams_webhook(w.teams_activity("29:gus", "Gus Grant", globex, "The invoice PDF is blank"));
+    CHECK(contains(card_text(words), "#2 The invoice PDF is blank"));
+    // Malformed bodies get 400, signed or not.
+    auto const body = std::string{"{not json"};
+    CHECK(w.post("/teams/webhook", "application/json", body,
+                 {{"Authorization", webhooks::teams_signature(teams_webhook_token, body)}})
+              .status == 400);
+}
+
+TEST_CASE("Bot Framework tokens are checked: issuer, audience, lifetime, key, endorsement, service URL")
+{
+    slack_world w;
+    auto const activity = [&] { return w.teams_activity("29:gus", "Gus Grant", globex, "sla"); };
+    CHECK(w.teams_message(activity()).status == 200);
+    CHECK(w.teams_message(activity(), [](json::object& c) { c["aud"] = "someone-else"; }).status == 401);
+    CHECK(w.teams_message(activity(), [](json::object& c) { c["iss"] = "https://evil.example"; }).status == 401);
+    auto const now = w.clock.now().time_since_epoch().count();
+    CHECK(w.teams_message(activity(), [&](json::object& c) { c["exp"] = now - 360; }).status == 401);
+    CHECK(w.teams_message(activity(), [&](json::object& c) { c["serviceurl"] = "https://other.example/"; }).status ==
+          401);
+    // Signed by a key the metadata does not publish, or by one not endorsed for msteams.
+    auto a = activity();
+    auto const unknown = w.teams.mint_token_with_unknown_key(teams_app_id, std::string{a.at("serviceUrl").as_string()});
+    CHECK(w.post("/teams/messages", "application/json", json::serialize(a), {{"Authorization", "Bearer " + unknown}})
+              .status == 401);
+    auto const skype_only = w.teams.add_key_without_msteams();
+    auto const token = w.teams.mint_token(teams_app_id, std::string{a.at("serviceUrl").as_string()},
+                                          [&](json::object& c) {
+                                              c["nbf"] = now - 60;
+                                              c["exp"] = now + 3600;
+                                          },
+                                          skype_only);
+    CHECK(w.post("/teams/messages", "application/json", json::serialize(a), {{"Authorization", "Bearer " + token}})
+              .status == 401);
+    CHECK(w.post("/teams/messages", "application/json", json::serialize(a), {}).status == 401);
+    CHECK(w.bot->store().count_open_cases().value() == 0);
+}
+
+TEST_CASE("through the bot, replies and notices go into the case's thread and the card is edited in place")
+{
+    slack_world w;
+    auto const opening = w.teams_activity("29:gus", "Gus Grant", globex, "new normal error Exports fail");
+    REQUIRE(w.teams_message(opening).status == 200);
+    auto const root = std::string{opening.at("id").as_string()};
+    // The card answers in the thread the customer started.
+    REQUIRE(w.teams_delivered([&](auto const& all) { return any_activity(all, "reply", "#1 Exports fail"); }));
+    auto const c = w.bot->store().find(1).value();
+    REQUIRE(c.has_value());
+    CHECK(c->origin.thread == root);
+    CHECK_FALSE(c->card_ref.empty());
+
+    // Raj (an agent with a Teams id) claims with the card's button.
+    auto press = w.teams_activity("29:raj", "Raj Patel", globex, "", root);
+    press["text"] = "";
+    press["value"] = json::object{{"casebot_action", "claim"}, {"case", 1}};
+    REQUIRE(w.teams_message(press).status == 200);
+    CHECK(w.bot->store().find(1).value()->assignee == "raj");
+    REQUIRE(w.teams_delivered([](auto const& all) { return any_activity(all, "update", "Raj Patel"); }));
+    REQUIRE(w.teams_delivered([](auto const& all) { return any_activity(all, "reply", "Raj Patel claimed #1"); }));
+}
+
+TEST_CASE("Workflows posts carry reminders to a channel the bot has not joined, through a 429 and a 500")
+{
+    slack_world w;
+    // The failures are armed first: the delivery worker may wake as soon as the case exists.
+    w.teams.fail_next("workflow", 429, 1);
+    w.teams.fail_next("workflow", 500);
+    w.teams_webhook(w.teams_activity("29:gus", "Gus Grant", globex, "new critical error Orders are stuck"));
+    w.bot->deliver_now();   // 429
+    w.clock.advance(std::chrono::seconds{2});
+    w.bot->deliver_now();   // 500
+    w.clock.advance(std::chrono::seconds{30});
+    REQUIRE(w.teams_delivered([](auto const& all) { return any_activity(all, "workflow", "#1 Orders are stuck"); }));
+    w.clock.set(utc("2026-03-09T14:45:00Z"));
+    CHECK(w.bot->run_scheduler_now() == 1);
+    REQUIRE(w.teams_delivered([](auto const& all) { return any_activity(all, "workflow", "Reminder: #1"); }));
+    auto const all = w.teams.activities();
+    CHECK(std::count_if(all.begin(), all.end(), [](auto const& a) {
+              return a.kind == "workflow" && json::serialize(a.body).find("Reminder: #1") != std::string::npos;
+          }) == 1);
+}
+
+TEST_CASE("one queue: a case opened in Teams is claimed from Slack and the customer hears it in Teams")
+{
+    slack_world w;
+    auto const opening = w.teams_activity("29:gus", "Gus Grant", globex, "new critical error Orders are stuck");
+    REQUIRE(w.teams_message(opening).status == 200);
+    auto const claimed = w.command("U0ANA", "C0AGENTS", "claim 1");
+    CHECK(json::serialize(json_of(claimed)).find("You claimed #1") != std::string::npos);
+    REQUIRE(w.teams_delivered([](auto const& all) { return any_activity(all, "reply", "Ana Alvarez claimed #1"); }));
+    // …and the agents heard of the new Teams case in Slack.
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) {
+            return m.channel == "C0AGENTS" && m.text.find("New critical case #1 from globex") != std::string::npos;
+        });
+    }));
+    // The other way round: opened in Slack, updated from Teams by an agent with a Teams id.
+    w.command("U0CAROL", "C0ACME", "new normal question Where is the export?", "T0ACME");
+    REQUIRE(w.delivered([](auto const& all) { return !all.empty(); }));
+    auto const update = w.teams_activity("29:raj", "Raj Patel", globex, "update 2 Export is under Reports");
+    REQUIRE(w.teams_message(update).status == 200);
+    // In globex's channel everyone sees the answer: acme's case is not theirs to show.
+    REQUIRE(w.teams_delivered([](auto const& all) { return any_activity(all, "reply", "I can't find #2"); }));
+    w.command("U0RAJ", "C0AGENTS", "update 2 Export is under Reports");
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(),
+                           [](auto const& m) { return m.text.find("Update on #2 from Raj Patel") != std::string::npos; });
+    }));
+}

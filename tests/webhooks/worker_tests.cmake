@@ -1,0 +1,11 @@
+# The delivery worker (outbox → chat platforms) on the real SQLite store with a manual
+# clock and a scripted platform; the webhook time budget on a real thread pool.
+casebot_add_test(test_delivery_worker
+  SOURCES
+    worker_delivery_test.cpp
+  LIBS bot_webhooks bot_store spdlog::spdlog)
+
+casebot_add_test(test_budget
+  SOURCES
+    budget_test.cpp
+  LIBS bot_webhooks)

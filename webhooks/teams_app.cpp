@@ -1,0 +1,228 @@
+#include "webhooks/teams_app.hpp"
+
+#include "commands/handlers.hpp"
+#include "webhooks/bot_framework_auth.hpp"
+#include "webhooks/budget.hpp"
+#include "webhooks/http_responses.hpp"
+#include "webhooks/signature.hpp"
+#include "webhooks/teams_payloads.hpp"
+#include "webhooks/teams_render.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace bot::webhooks {
+namespace http = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+constexpr std::size_t max_title = 200;
+
+std::string header(const request& req, http::field name)
+{
+    auto it = req.find(name);
+    return it == req.end() ? std::string{} : std::string{it->value()};
+}
+
+std::string json_text(const json::object& o, std::string_view key)
+{
+    auto const* v = o.if_contains(key);
+    if (!v)
+        return {};
+    if (v->is_string())
+        return std::string{v->get_string()};
+    if (v->is_int64())
+        return std::to_string(v->get_int64());
+    return {};
+}
+
+// A card button's data as a line of the command language.
+std::optional<std::string> command_of_button(const json::object& value)
+{
+    auto const action = json_text(value, teams_action_key);
+    auto const id = json_text(value, "case");
+    if (action.empty() || id.empty())
+        return std::nullopt;
+    if (action == "claim" || action == "ack" || action == "resolve")
+        return action + " " + id;
+    if (action == "severity")
+        return "severity " + id + " " + json_text(value, "severity") + " " + json_text(value, "reason");
+    return std::nullopt;
+}
+
+// A reply as one block of text for a thread: the answer, then its fields.
+std::string reply_text(const commands::reply& r)
+{
+    std::string text = r.text;
+    for (auto const& f : r.fields)
+        text += fmt::format("\n{}: {}", f.name, f.value);
+    return text;
+}
+}  // namespace
+
+teams_app::teams_app(deps d) : d_(std::move(d)), dispatch_(commands::register_all())
+{
+    if (!d_.log)
+        d_.log = spdlog::default_logger();
+}
+
+std::optional<bot::actor> teams_app::identify(const desk_snapshot& desk, const teams_activity_in& a)
+{
+    // People may be configured by their Teams id (29:…) or their Entra object id.
+    auto const& user = !a.from_aad.empty() && desk.people.person_on(platform::teams, a.from_aad) ? a.from_aad
+                                                                                                  : a.from_id;
+    auto who = desk.people.identify(platform::teams, user, a.tenant_id, a.channel);
+    if (who && !a.from_name.empty() && who->name == user)
+        who->name = a.from_name;
+    return who;
+}
+
+void teams_app::handle(request&& req, responder respond)
+{
+    auto const desk = d_.desk.get();
+    auto const path = std::string{req.target().substr(0, req.target().find('?'))};
+    if (path != "/teams/webhook" && path != "/teams/messages")
+        return respond(text_response(http::status::not_found, "no such endpoint\n"));
+    if (req.method() != http::verb::post)
+        return respond(method_not_allowed("POST"));
+    if (path == "/teams/webhook")
+        return on_webhook(std::move(req), desk, std::move(respond));
+    on_bot_message(std::move(req), desk, std::move(respond));
+}
+
+commands::reply teams_app::act(const desk_snapshot& desk, const teams_activity_in& a, const bot::actor& who,
+                               const std::string& dedupe_key)
+{
+    commands::invocation in;
+    in.who = who;
+    in.where = platform::teams;
+    in.channel = a.channel;
+    in.thread = a.thread_root;
+    // Everyone in a Teams channel sees every answer: in a customer's channel only that
+    // customer's cases may come up, whoever asks.
+    if (auto const* link = desk.people.channel(platform::teams, a.channel); link && !link->customer.empty())
+        in.scope_customer = link->customer;
+    commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, dedupe_key};
+
+    auto text = strip_teams_markup(a.text);
+    if (auto pressed = command_of_button(a.value))
+        text = *pressed;
+    if (text.empty())
+        text = "help";
+    bool const is_command = std::holds_alternative<commands::command>(commands::parse_command(text));
+    result<commands::reply> out = commands::reply::info("");
+    if (!is_command && !who.is_staff()) {
+        // A customer's own words open a case, as a top-level message does in Slack.
+        commands::command cmd;
+        cmd.what = commands::verb::new_case;
+        cmd.text = text.substr(0, text.find('\n')).substr(0, max_title * 4);
+        in.description = text;
+        out = commands::new_case(cmd, in, ctx);
+    } else {
+        out = dispatch_.run(text, in, ctx);
+    }
+    if (!out) {
+        if (out.error() == errc::duplicate)
+            return commands::reply::info("Already done.");
+        d_.log->error("teams: command failed: {}", out.error().message());
+        return commands::apology(out.error());
+    }
+    if (d_.wake_delivery)
+        d_.wake_delivery();
+    return *out;
+}
+
+void teams_app::on_webhook(request&& req, const std::shared_ptr<const desk_snapshot>& desk, responder respond)
+{
+    if (desk->teams_webhook_secret.empty()) {
+        d_.log->error("teams: outgoing webhook refused: no security token is configured (TEAMS_WEBHOOK_SECRET)");
+        return respond(empty_response(http::status::unauthorized));
+    }
+    auto const check = verify_teams_signature(desk->teams_webhook_secret, header(req, http::field::authorization),
+                                              req.body());
+    if (check != signature_check::valid) {
+        d_.log->warn("teams: {} HMAC on /teams/webhook: refused", to_string(check));
+        return respond(empty_response(http::status::unauthorized));
+    }
+    auto decoded = decode_teams_activity(req.body());
+    if (!decoded.value)
+        return respond(text_response(http::status::bad_request, decoded.problem + "\n"));
+    auto a = std::move(*decoded.value);
+    run_within_budget(
+        d_.pool, d_.timers, d_.budget,
+        {[this, desk, a] {
+             auto who = identify(*desk, a);
+             auto const r = who ? act(*desk, a, *who, "teams:" + a.id)
+                                : commands::reply::refusal("I can't tell who you are here: this channel is not "
+                                                           "linked to a customer and you are not on the support team.");
+             // A case just opened answers with its card; everything else with the reply.
+             json::object card = teams_reply_card(r);
+             if (r.case_ref && r.kind == commands::reply_kind::ok && !r.fields.empty())
+                 if (auto c = d_.cases.find(*r.case_ref); c && *c) {
+                     card = teams_case_card(**c, d_.clock.now(), desk->rules, desk->people, false);
+                     card.at("body").as_array().insert(card.at("body").as_array().begin(),
+                                                       json::object{{"type", "TextBlock"}, {"text", r.text},
+                                                                    {"wrap", true}});
+                 }
+             return json_response(http::status::ok, teams_card_activity(card, r.text.substr(0, 200)));
+         },
+         [] {
+             return json_response(http::status::ok,
+                                  teams_card_activity(teams_reply_card(commands::reply::info("Working on it…")),
+                                                      "Working on it…"));
+         },
+         {}},
+        std::move(respond));
+}
+
+void teams_app::on_bot_message(request&& req, const std::shared_ptr<const desk_snapshot>& desk, responder respond)
+{
+    if (!d_.auth) {
+        d_.log->error("teams: /teams/messages refused: the Bot Framework app is not configured (TEAMS_APP_ID)");
+        return respond(empty_response(http::status::unauthorized));
+    }
+    auto decoded = decode_teams_activity(req.body());
+    if (!decoded.value)
+        return respond(text_response(http::status::bad_request, decoded.problem + "\n"));
+    auto a = std::move(*decoded.value);
+    auto authorization = header(req, http::field::authorization);
+    run_within_budget(
+        d_.pool, d_.timers, d_.budget,
+        {[this, desk, a, authorization]() -> response {
+             // The keys may need fetching: this runs on the pool, not a server thread.
+             auto const checked = d_.auth->validate(authorization, a.channel_id, a.service_url);
+             if (!checked.valid) {
+                 d_.log->warn("teams: Bot Framework token refused: {}", checked.problem);
+                 return empty_response(http::status::unauthorized);
+             }
+             auto const base = a.conversation_id.substr(0, a.conversation_id.find(";messageid="));
+             (void)d_.memory.remember_conversation(platform::teams, a.channel,
+                                                   conversation_ref{a.service_url, base, a.tenant_id, d_.clock.now()});
+             if (a.type != "message")
+                 return text_response(http::status::ok, "");
+             auto who = identify(*desk, a);
+             auto const r = who ? act(*desk, a, *who, "teams:" + a.id)
+                                : commands::reply::refusal("I can't tell who you are here: this channel is not "
+                                                           "linked to a customer and you are not on the support team.");
+             // A successful change already told the thread through its notices.
+             if (r.kind == commands::reply_kind::ok && r.case_ref)
+                 return text_response(http::status::ok, "");
+             outbound_message m;
+             m.kind = "reply";
+             m.to = destination{platform::teams, a.channel, a.thread_root, false, false, {}};
+             m.text = reply_text(r);
+             auto const queued = d_.cases.enqueue(std::span{&m, 1}, "teams:" + a.id + ":reply");
+             if (!queued && queued.error() != errc::duplicate) {
+                 d_.log->error("teams: cannot queue a reply: {}", queued.error().message());
+                 return text_response(http::status::internal_server_error, "try again\n");
+             }
+             if (d_.wake_delivery)
+                 d_.wake_delivery();
+             return text_response(http::status::ok, "");
+         },
+         [] { return text_response(http::status::ok, ""); }, {}},
+        std::move(respond));
+}
+
+}  // namespace bot::webhooks

@@ -1,0 +1,115 @@
+#include "webhooks/teams_payloads.hpp"
+
+#include <boost/json.hpp>
+
+namespace bot::webhooks {
+namespace json = boost::json;
+namespace {
+std::string str(const json::object& o, std::string_view key)
+{
+    if (auto const* v = o.if_contains(key); v && v->is_string())
+        return std::string{v->get_string()};
+    return {};
+}
+
+const json::object* obj(const json::object& o, std::string_view key)
+{
+    if (auto const* v = o.if_contains(key); v && v->is_object())
+        return &v->get_object();
+    return nullptr;
+}
+
+void replace_all(std::string& s, std::string_view from, std::string_view to)
+{
+    for (auto p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
+        s.replace(p, from.size(), to);
+}
+}  // namespace
+
+decoded<teams_activity_in> decode_teams_activity(std::string_view json_body)
+{
+    boost::system::error_code ec;
+    auto v = json::parse(json_body, ec);
+    if (ec || !v.is_object())
+        return decoded<teams_activity_in>::bad("the body is not a JSON object");
+    auto const& o = v.get_object();
+    teams_activity_in a;
+    a.type = str(o, "type");
+    a.id = str(o, "id");
+    a.service_url = str(o, "serviceUrl");
+    a.channel_id = str(o, "channelId");
+    a.text = str(o, "text");
+    a.reply_to_id = str(o, "replyToId");
+    if (auto const* from = obj(o, "from")) {
+        a.from_id = str(*from, "id");
+        a.from_aad = str(*from, "aadObjectId");
+        a.from_name = str(*from, "name");
+    }
+    if (auto const* conversation = obj(o, "conversation")) {
+        a.conversation_id = str(*conversation, "id");
+        a.tenant_id = str(*conversation, "tenantId");
+    }
+    if (auto const* data = obj(o, "channelData")) {
+        if (auto const* tenant = obj(*data, "tenant"))
+            a.tenant_id = str(*tenant, "id");
+        if (auto const* team = obj(*data, "team"))
+            a.team_id = str(*team, "id");
+        if (auto const* channel = obj(*data, "channel"))
+            a.channel = str(*channel, "id");
+    }
+    if (auto const* value = obj(o, "value"))
+        a.value = *value;
+    if (a.type.empty() || a.from_id.empty() || a.conversation_id.empty())
+        return decoded<teams_activity_in>::bad("an activity needs type, from.id and conversation.id");
+
+    // "19:abc@thread.tacv2;messageid=1717236000000": the channel and the thread's root.
+    auto const marker = a.conversation_id.find(";messageid=");
+    auto const base = a.conversation_id.substr(0, marker);
+    if (a.channel.empty())
+        a.channel = base;
+    if (marker != std::string::npos)
+        a.thread_root = a.conversation_id.substr(marker + 11);
+    else if (!a.reply_to_id.empty())
+        a.thread_root = a.reply_to_id;
+    else
+        a.thread_root = a.id;
+    return decoded<teams_activity_in>::ok(std::move(a));
+}
+
+std::string strip_teams_markup(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    // Drop <at>…</at> with its content, and any other tag but keep its content.
+    for (std::size_t i = 0; i < text.size();) {
+        if (text.compare(i, 4, "<at>") == 0) {
+            auto const end = text.find("</at>", i);
+            i = end == std::string_view::npos ? text.size() : end + 5;
+            continue;
+        }
+        if (text[i] == '<') {
+            auto const end = text.find('>', i);
+            if (end != std::string_view::npos) {
+                auto const tag = text.substr(i, end - i + 1);
+                if (tag.starts_with("<br") || tag.starts_with("</p") || tag.starts_with("</div"))
+                    out += '\n';
+                i = end + 1;
+                continue;
+            }
+        }
+        out += text[i++];
+    }
+    replace_all(out, "&nbsp;", " ");
+    replace_all(out, "&lt;", "<");
+    replace_all(out, "&gt;", ">");
+    replace_all(out, "&quot;", "\"");
+    replace_all(out, "&#39;", "'");
+    replace_all(out, "&amp;", "&");
+    auto const first = out.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos)
+        return {};
+    auto const last = out.find_last_not_of(" \t\r\n");
+    return out.substr(first, last - first + 1);
+}
+
+}  // namespace bot::webhooks

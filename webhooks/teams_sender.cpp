@@ -1,0 +1,85 @@
+#include "webhooks/teams_sender.hpp"
+
+#include "webhooks/teams_api.hpp"
+#include "webhooks/teams_render.hpp"
+
+#include <boost/json.hpp>
+
+namespace bot::webhooks {
+namespace json = boost::json;
+namespace {
+send_outcome outcome_of(const teams_call& call)
+{
+    send_outcome out;
+    if (call.ok) {
+        if (auto const* id = call.body.if_contains("id"); id && id->is_string())
+            out.platform_ref = std::string{id->get_string()};
+        return out;
+    }
+    out.error = call.error;
+    out.retry_after = call.retry_after;
+    out.what = call.retryable() ? send_outcome::kind::retry : send_outcome::kind::failed;
+    return out;
+}
+
+// A reply's text as a card: its first line bold, the rest as it came.
+json::object reply_card(const outbound_message& m)
+{
+    commands::reply r = commands::reply::info(m.text);
+    return teams_reply_card(r);
+}
+}  // namespace
+
+teams_sender::teams_sender(teams_connector* connector, http_client& client, bot::chat_memory& memory,
+                           const desk_state& desk, const bot::clock& clock)
+    : connector_(connector), client_(client), memory_(memory), desk_(desk), clock_(clock)
+{
+}
+
+send_outcome teams_sender::send(const outbound_message& m, const case_record* c)
+{
+    auto const desk = desk_.get();
+    if (m.to.direct)
+        return {send_outcome::kind::failed, "", std::nullopt,
+                "direct messages on Teams are not supported: route leads to a channel"};
+    auto reference = memory_.find_conversation(platform::teams, m.to.channel);
+    if (!reference)
+        return {send_outcome::kind::retry, "", std::nullopt, "cannot read conversation references"};
+    bool const via_bot = connector_ && reference->has_value();
+    bool const is_card = (m.kind == "case_card" || m.kind == "card_update") && c;
+
+    json::object card;
+    if (is_card)
+        card = teams_case_card(*c, clock_.now(), desk->rules, desk->people, via_bot);
+    else if (m.kind == "reply")
+        card = reply_card(m);
+    else
+        card = teams_notice_card(m);
+    auto const fallback = is_card ? "#" + std::to_string(c->id) + " " + c->title : m.text.substr(0, 200);
+
+    if (via_bot) {
+        auto const& ref = **reference;
+        auto const activity = teams_card_activity(card, fallback);
+        if (m.kind == "card_update") {
+            if (!c || c->card_ref.empty())
+                return {send_outcome::kind::delivered, "", std::nullopt, "no card to refresh"};
+            auto const conversation =
+                c->origin.thread.empty() ? ref.conversation_id : ref.conversation_id + ";messageid=" + c->origin.thread;
+            return outcome_of(connector_->update(ref.service_url, conversation, c->card_ref, activity));
+        }
+        if (!m.to.thread.empty())
+            return outcome_of(connector_->reply(ref.service_url, ref.conversation_id, m.to.thread, activity));
+        return outcome_of(connector_->send(ref.service_url, ref.conversation_id, activity));
+    }
+
+    auto const* link = desk->people.channel(platform::teams, m.to.channel);
+    if (!link || link->workflows_url.empty())
+        return {send_outcome::kind::failed, "", std::nullopt,
+                "no way to post to this Teams channel: the bot has not been added there and it has no workflows_url"};
+    // A Workflows post cannot be edited: the next notice carries the news instead.
+    if (m.kind == "card_update")
+        return {send_outcome::kind::delivered, "", std::nullopt, "Workflows posts cannot be edited"};
+    return outcome_of(post_workflow(client_, link->workflows_url, workflow_payload(card)));
+}
+
+}  // namespace bot::webhooks

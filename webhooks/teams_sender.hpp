@@ -1,0 +1,31 @@
+#pragma once
+// Delivers outbox messages to Teams channels: through the Bot Connector when
+// the bot has been in the channel (its conversation reference is known) —
+// replies in the case's thread, cards with buttons, card edits — and otherwise
+// through the channel's Workflows URL (new posts only; no threads, no edits).
+#include "bot/chat_memory.hpp"
+#include "bot/clock.hpp"
+#include "webhooks/delivery_worker.hpp"
+#include "webhooks/desk.hpp"
+
+namespace bot::webhooks {
+
+class http_client;
+class teams_connector;
+
+class teams_sender final : public message_sender {
+public:
+    // `connector` may be null (no Bot Framework app configured): Workflows only.
+    teams_sender(teams_connector* connector, http_client& client, bot::chat_memory& memory, const desk_state& desk,
+                 const bot::clock& clock);
+    send_outcome send(const outbound_message& m, const case_record* c) override;
+
+private:
+    teams_connector* connector_;
+    http_client& client_;
+    bot::chat_memory& memory_;
+    const desk_state& desk_;
+    const bot::clock& clock_;
+};
+
+}  // namespace bot::webhooks
