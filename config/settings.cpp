@@ -24,6 +24,14 @@ settings read_settings(const toml::table& document, const env_lookup& env)
         out.vendor = root.required_string("vendor");
     if (root.has("database"))
         out.database = root.required_string("database");
+    if (root.has("database_synchronous")) {
+        auto const mode = root.required_string("database_synchronous");
+        if (mode == "full")
+            out.database_synchronous = database_durability::full;
+        else if (mode != "normal")
+            detail::fail(root.where("database_synchronous"),
+                         fmt::format("'{}' is not \"normal\" or \"full\"", mode));
+    }
     auto program = detail::read_program(root);
     out.rules = std::move(program.rules);
     out.people = detail::read_directory(root, std::move(program.escalation_targets));

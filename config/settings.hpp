@@ -59,9 +59,16 @@ inline constexpr std::string_view default_time_zone = "America/New_York";
 // std::runtime_error when the system has no time-zone database).
 bot::program default_program();
 
+// What a committed change survives (SQLite's synchronous setting, in WAL mode).
+enum class database_durability {
+    normal,  // survives a crash of casebot; a power loss may drop the last commits
+    full,    // survives a power loss too: the log is synced at every (group) commit
+};
+
 struct settings {
     std::string vendor = "TekStack";             // named in answers about coverage
     std::string database = "casebot.db";         // SQLite file
+    database_durability database_synchronous = database_durability::normal;
     bot::program rules = default_program();
     bot::directory people;
     server_settings server;

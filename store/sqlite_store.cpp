@@ -1504,10 +1504,12 @@ result<bool> sqlite_store::remove_contact(std::string_view customer, std::string
 
 // ---- outbox
 
-constexpr std::string_view where_ready = "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.id LIMIT ?2";
+constexpr std::string_view where_ready =
+    "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 AND o.id > ?3 ORDER BY o.id LIMIT ?2";
 constexpr std::string_view pending_sql = join_sql<select_outbox, where_ready>;
 
-result<std::vector<outbox_entry>> sqlite_store::pending(wall_time ready_by, std::size_t limit)
+result<std::vector<outbox_entry>> sqlite_store::pending(wall_time ready_by, std::size_t limit,
+                                                       std::int64_t after_id)
 {
     auto const r = read();
     auto st = r.db->prepare(pending_sql);
@@ -1515,6 +1517,7 @@ result<std::vector<outbox_entry>> sqlite_store::pending(wall_time ready_by, std:
         return st.error();
     st->bind_time(1, ready_by);
     st->bind_int(2, to_limit(limit));
+    st->bind_int(3, after_id);
     return read_outbox(*r.db, *st);
 }
 

@@ -134,7 +134,9 @@ public:
     // Ordered by id. A message for the case's thread (destination.case_thread) carries
     // the case's current thread when the case has one by now; a message queued before
     // its case card was delivered may still carry an empty thread.
-    result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit) override;
+    using bot::outbox::pending;
+    result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit,
+                                              std::int64_t after_id) override;
     // Marks a pending message delivered; for a message that is no longer pending it
     // changes nothing and succeeds (not_found for an unknown id). In the same
     // transaction, a delivered case card teaches the case its thread: posted as the

@@ -63,23 +63,38 @@ seconds delivery_worker::backoff(int attempts) const
 delivery_round delivery_worker::run_once()
 {
     std::lock_guard one_at_a_time{round_mutex_};
-    delivery_round round;
-    auto const now = clock_.now();
-    // Everything pending, due or not: a message waiting for its retry holds back the
-    // later messages of its channel, so a conversation never arrives out of order.
-    auto const queue = box_.pending(wall_time::max(), options_.batch);
-    if (!queue) {
-        log_->error("delivery: cannot read the outbox: {}", queue.error().message());
-        return round;
+    round_state state{clock_.now()};
+    // Everything pending, due or not, a page of `batch` at a time: a message waiting for
+    // its retry holds back the later messages of its channel, so a conversation never
+    // arrives out of order, while the pages after it still reach every other channel.
+    std::int64_t after_id = 0;
+    for (;;) {
+        auto const page = box_.pending(wall_time::max(), options_.batch, after_id);
+        if (!page) {
+            log_->error("delivery: cannot read the outbox: {}", page.error().message());
+            break;
+        }
+        if (page->empty() || !deliver_page(*page, state))
+            break;
+        if (page->size() < options_.batch)
+            break;
+        after_id = page->back().message.id;
     }
-    std::set<std::pair<platform, std::string>> held;
-    // A card refreshed several times in one round is sent once, in its latest state.
+    return state.round;
+}
+
+bool delivery_worker::deliver_page(const std::vector<outbox_entry>& page, round_state& state)
+{
+    auto const now = state.now;
+    auto& round = state.round;
+    auto& held = state.held;
+    // A card refreshed several times in one page is sent once, in its latest state.
     std::map<case_id, std::int64_t> last_card_update;
-    for (auto const& e : *queue)
+    for (auto const& e : page)
         if (e.message.kind == "card_update" && e.message.case_ref)
             last_card_update[*e.message.case_ref] = e.message.id;
 
-    for (auto const& e : *queue) {
+    for (auto const& e : page) {
         auto m = e.message;
         auto const channel = std::make_pair(m.to.where, m.to.channel);
         if (held.contains(channel)) {
@@ -113,7 +128,7 @@ delivery_round delivery_worker::run_once()
             auto found = cases_.find(*m.case_ref);
             if (!found) {
                 log_->error("delivery: cannot read case #{}: {}", *m.case_ref, found.error().message());
-                return round;   // storage trouble: try the whole round again later
+                return false;   // storage trouble: try the whole round again later
             }
             c = std::move(*found);
         }
@@ -126,7 +141,7 @@ delivery_round delivery_worker::run_once()
         case send_outcome::kind::delivered:
             if (auto ok = box_.delivered(m.id, clock_.now(), outcome.platform_ref); !ok) {
                 log_->error("delivery: sent {} but cannot mark it: {}", describe(m), ok.error().message());
-                return round;
+                return false;
             }
             ++round.delivered;
             log_->debug("delivery: sent {}", describe(m));
@@ -155,7 +170,7 @@ delivery_round delivery_worker::run_once()
             break;
         }
     }
-    return round;
+    return true;
 }
 
 void delivery_worker::start()

@@ -31,7 +31,9 @@ config::settings load_settings_for(const cli_options& opts)
 
 std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, const bot::clock& clock)
 {
-    auto opened = store::sqlite_store::open(s.database, clock);
+    auto const sync = s.database_synchronous == config::database_durability::full ? store::durability::full
+                                                                                   : store::durability::normal;
+    auto opened = store::sqlite_store::open(s.database, clock, sync);
     if (!opened)
         throw startup_error("cannot open database " + s.database + ": " + opened.error().message());
     if (auto synced = (*opened)->sync_directory(s.people); !synced)

@@ -281,6 +281,8 @@ TEST_CASE("URLs and names that must be set are checked")
     CHECK(what_of("", fake_env({{"SLACK_API_URL", "ftp://slack"}})) ==
           "test.toml: slack.api_url: SLACK_API_URL 'ftp://slack' is not an http:// or https:// URL");
     CHECK(what_of("vendor = \"\"\n") == "test.toml:1:10: vendor: must not be empty");
+    CHECK(what_of("database_synchronous = \"off\"\n") ==
+          "test.toml:1:24: database_synchronous: 'off' is not \"normal\" or \"full\"");
     CHECK(what_of("[teams]\ntenant = \"\"\n") == "test.toml:2:10: teams.tenant: must not be empty");
 }
 

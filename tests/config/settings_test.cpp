@@ -215,6 +215,13 @@ TEST_CASE("an empty file gives the defaults")
     CHECK(s.rules.escalation().repeat == d.rules.escalation().repeat);
     CHECK(s.vendor == d.vendor);
     CHECK(s.server.body_limit == d.server.body_limit);
+    CHECK(s.database_synchronous == database_durability::normal);
+}
+
+TEST_CASE("database_synchronous chooses what a commit survives")
+{
+    CHECK(parse_ok("database_synchronous = \"full\"\n").database_synchronous == database_durability::full);
+    CHECK(parse_ok("database_synchronous = \"normal\"\n").database_synchronous == database_durability::normal);
 }
 
 TEST_CASE("a full file round-trips into settings and directory")

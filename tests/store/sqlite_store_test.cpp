@@ -731,6 +731,11 @@ TEST_CASE("the outbox hands out pending messages oldest first once their attempt
     CHECK((*ready)[1].message.id < (*ready)[2].message.id);
     CHECK(store->pending(created - seconds{1}, 10).value().empty());
     CHECK(store->pending(created, 2).value().size() == 2);
+    // Paging: after the first page's last id comes the rest, then nothing.
+    auto const second_page = store->pending(created, 2, (*ready)[1].message.id).value();
+    REQUIRE(second_page.size() == 1);
+    CHECK(second_page[0].message.id == (*ready)[2].message.id);
+    CHECK(store->pending(created, 2, (*ready)[2].message.id).value().empty());
 
     auto const card = (*ready)[0].message.id;
     auto const agents = (*ready)[1].message.id;
