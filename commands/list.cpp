@@ -11,7 +11,7 @@ std::string_view scope_name(list_scope s)
 {
     switch (s) {
     case list_scope::open: return "open";
-    case list_scope::mine: return "your";
+    case list_scope::mine: return "";   // worded apart
     case list_scope::breached: return "breached";
     case list_scope::waiting: return "waiting";
     case list_scope::all: return "";
@@ -39,14 +39,19 @@ result<reply> list(const command& cmd, const invocation& in, context& ctx)
         return found.error();
 
     auto const now = ctx.clock.now();
+    auto const count = found->size() > max_listed ? std::string{"The first 50"} : std::to_string(found->size());
+    auto const for_customer = q.customer ? " for " + *q.customer : std::string{};
     std::string text;
-    if (found->empty())
+    if (cmd.scope == list_scope::mine)   // assigned to or opened by the asker
+        text = found->empty() ? fmt::format("You have no open cases{}.", for_customer)
+                              : fmt::format("{} open case{} of yours{}:", count, found->size() == 1 ? "" : "s",
+                                            for_customer);
+    else if (found->empty())
         text = fmt::format("No {}{}cases{}.", scope_name(cmd.scope), cmd.scope == list_scope::all ? "" : " ",
-                           q.customer ? " for " + *q.customer : "");
+                           for_customer);
     else
-        text = fmt::format("{} {}{}case{}{}:", found->size() > max_listed ? "The first 50" : std::to_string(found->size()),
-                           scope_name(cmd.scope), cmd.scope == list_scope::all ? "" : " ", found->size() == 1 ? "" : "s",
-                           q.customer ? " for " + *q.customer : "");
+        text = fmt::format("{} {}{}case{}{}:", count, scope_name(cmd.scope), cmd.scope == list_scope::all ? "" : " ",
+                           found->size() == 1 ? "" : "s", for_customer);
     for (std::size_t i = 0; i < found->size() && i < max_listed; ++i)
         text += "\n" + case_line((*found)[i], now, ctx.rules);
     return reply::info(std::move(text));

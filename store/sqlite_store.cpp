@@ -1139,10 +1139,19 @@ result<std::optional<case_record>> sqlite_store::find_by_thread(platform where, 
 constexpr std::string_view where_kw = "WHERE ";
 constexpr std::string_view customer_filter = "customer = ?2 AND ";
 constexpr std::string_view open_filter = "state IN ('open', 'responded', 'waiting')";
+// Two look-ups in the partial indexes of migration 6 rather than one OR, for which
+// SQLite would read every open case. INDEXED BY pins the plan: without statistics
+// (casebot never runs ANALYZE) the planner may otherwise prefer cases_by_state.
 constexpr std::string_view mine_filter =
-    "state IN ('open', 'responded', 'waiting') AND ?3 <> '' AND (assignee = ?3 OR opened_by = ?3)";
+    "?3 <> '' AND id IN ("
+    "SELECT id FROM cases INDEXED BY cases_open_by_assignee "
+    "WHERE state IN ('open', 'responded', 'waiting') AND assignee = ?3 UNION ALL "
+    "SELECT id FROM cases INDEXED BY cases_open_by_opener "
+    "WHERE state IN ('open', 'responded', 'waiting') AND opened_by = ?3)";
+// Its terms are those of the partial index cases_breached, word for word.
 constexpr std::string_view breached_filter =
-    "((state = 'open' AND initial_breached = 1) OR (state = 'responded' AND status_breached = 1))";
+    "id IN (SELECT id FROM cases INDEXED BY cases_breached WHERE "
+    "((state = 'open' AND initial_breached = 1) OR (state = 'responded' AND status_breached = 1)))";
 constexpr std::string_view waiting_filter = "state = 'waiting'";
 constexpr std::string_view all_filter = "1";
 constexpr std::string_view by_id_limit = " ORDER BY id LIMIT ?1";
@@ -1152,16 +1161,38 @@ constexpr std::string_view list_sql = join_sql<select_cases, where_kw, Filter, b
 template <const std::string_view& Filter>
 constexpr std::string_view list_customer_sql = join_sql<select_cases, where_kw, customer_filter, Filter, by_id_limit>;
 
-std::string_view list_statement(list_scope scope, bool by_customer) noexcept
+// EXPLAIN QUERY PLAN of a statement, as a constant of its own (prepare() caches by address).
+constexpr std::string_view explain_kw = "EXPLAIN QUERY PLAN ";
+template <const std::string_view& Sql>
+constexpr std::string_view explained_sql = join_sql<explain_kw, Sql>;
+
+template <const std::string_view& Filter>
+std::string_view list_statement_for(bool by_customer, bool explain) noexcept
+{
+    if (explain)
+        return by_customer ? explained_sql<list_customer_sql<Filter>> : explained_sql<list_sql<Filter>>;
+    return by_customer ? list_customer_sql<Filter> : list_sql<Filter>;
+}
+
+std::string_view list_statement(list_scope scope, bool by_customer, bool explain = false) noexcept
 {
     switch (scope) {
-    case list_scope::open: return by_customer ? list_customer_sql<open_filter> : list_sql<open_filter>;
-    case list_scope::mine: return by_customer ? list_customer_sql<mine_filter> : list_sql<mine_filter>;
-    case list_scope::breached: return by_customer ? list_customer_sql<breached_filter> : list_sql<breached_filter>;
-    case list_scope::waiting: return by_customer ? list_customer_sql<waiting_filter> : list_sql<waiting_filter>;
-    case list_scope::all: return by_customer ? list_customer_sql<all_filter> : list_sql<all_filter>;
+    case list_scope::open: return list_statement_for<open_filter>(by_customer, explain);
+    case list_scope::mine: return list_statement_for<mine_filter>(by_customer, explain);
+    case list_scope::breached: return list_statement_for<breached_filter>(by_customer, explain);
+    case list_scope::waiting: return list_statement_for<waiting_filter>(by_customer, explain);
+    case list_scope::all: return list_statement_for<all_filter>(by_customer, explain);
     }
-    return list_sql<open_filter>;
+    return list_statement_for<open_filter>(by_customer, explain);
+}
+
+void bind_list(statement& st, const case_query& q)
+{
+    st.bind_int(1, to_limit(q.limit));
+    if (q.customer)
+        st.bind_text(2, *q.customer);
+    if (q.scope == list_scope::mine)
+        st.bind_text(3, q.actor_id);
 }
 
 result<std::vector<case_record>> sqlite_store::list(const case_query& q)
@@ -1170,12 +1201,27 @@ result<std::vector<case_record>> sqlite_store::list(const case_query& q)
     auto st = r.db->prepare(list_statement(q.scope, q.customer.has_value()));
     if (!st)
         return st.error();
-    st->bind_int(1, to_limit(q.limit));
-    if (q.customer)
-        st->bind_text(2, *q.customer);
-    if (q.scope == list_scope::mine)
-        st->bind_text(3, q.actor_id);
+    bind_list(*st, q);
     return read_cases(*st);
+}
+
+result<std::string> sqlite_store::list_plan(const case_query& q)
+{
+    auto const r = read();
+    auto st = r.db->prepare(list_statement(q.scope, q.customer.has_value(), true));
+    if (!st)
+        return st.error();
+    bind_list(*st, q);
+    std::string plan;
+    for (;;) {
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            return plan;
+        plan += st->text(3);
+        plan += '\n';
+    }
 }
 
 constexpr std::string_view history_sql =

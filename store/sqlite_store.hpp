@@ -100,6 +100,8 @@ public:
                                                       std::string_view thread) override;
     // Ordered by id, at most q.limit. `mine` with an empty actor_id matches nothing.
     result<std::vector<case_record>> list(const case_query& q) override;
+    // How SQLite answers list(q): its EXPLAIN QUERY PLAN, one step per line.
+    result<std::string> list_plan(const case_query& q);
     // Oldest first.
     result<std::vector<case_event>> history(case_id id) override;
 

@@ -110,7 +110,10 @@ TEST_CASE("list shows the caller's scope and filters")
     CHECK(contains(r.text, "#" + std::to_string(a)));
     CHECK_FALSE(contains(r.text, "#" + std::to_string(b) + " "));
     r = d.run(ana(), "list mine", agents_channel);
+    CHECK(contains(r.text, "1 open case of yours:"));
     CHECK(contains(r.text, "#" + std::to_string(a)));
+    r = d.run(raj(), "list mine", agents_channel);
+    CHECK(r.text == "You have no open cases.");
     r = d.run(carol(), "list");
     CHECK(contains(r.text, "2 open cases for acme"));
     r = d.run(gus(), "list", globex_channel);
