@@ -25,16 +25,12 @@ class outbox {
 public:
     virtual ~outbox() = default;
 
-    // Pending messages whose next attempt is due by `ready_by` and whose id is greater
-    // than `after_id`, oldest first: a reader pages through the queue by passing the
-    // last id it saw.
-    virtual result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit,
-                                                      std::int64_t after_id) = 0;
-    // The first page.
-    result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit)
-    {
-        return pending(ready_by, limit, 0);
-    }
+    // Pending messages whose next attempt is due by `ready_by`, oldest first.
+    virtual result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit) = 0;
+    // The head of every channel's queue: for each channel with pending messages, its
+    // oldest `per_channel` of them, due or not; all of them oldest first. What the
+    // delivery worker reads each round.
+    virtual result<std::vector<outbox_entry>> channel_heads(std::size_t per_channel) = 0;
     // The platform accepted the message; `platform_ref` is its id there (Slack ts, Teams activity id).
     // When it is a case card posted as the case's thread root, the case learns its thread.
     virtual result<void> delivered(std::int64_t id, wall_time at, std::string_view platform_ref) = 0;

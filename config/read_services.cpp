@@ -67,6 +67,8 @@ void read_server(table_reader& t, server_settings& out)
     out.idle_timeout = t.duration("idle_timeout").value_or(out.idle_timeout);
     if (auto const threads = t.integer("threads", 1, 64))
         out.threads = static_cast<int>(*threads);
+    if (auto const workers = t.integer("workers", 1, 256))
+        out.workers = static_cast<int>(*workers);
     t.finish();
 }
 

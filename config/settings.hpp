@@ -22,7 +22,10 @@ struct server_settings {
     std::size_t body_limit = 256 * 1024;         // bytes; larger requests get 413
     std::chrono::seconds read_timeout{10};       // headers and body must arrive within this
     std::chrono::seconds idle_timeout{60};       // keep-alive connections close after this
-    int threads = 2;
+    int threads = 2;                             // network I/O threads
+    // Threads that run commands. Most of a command's time is spent waiting for its
+    // transaction; many of them let one transaction carry many commands (group commit).
+    int workers = 32;
 };
 
 struct slack_settings {

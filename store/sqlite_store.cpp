@@ -872,7 +872,10 @@ sqlite_store::read_handle sqlite_store::read()
     return {std::unique_lock{mutex_}, db_.get()};  // ":memory:": a second connection would see another database
 }
 
-sqlite_store::~sqlite_store() = default;
+sqlite_store::~sqlite_store()
+{
+    return_unused_case_ids();
+}
 
 result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path, const bot::clock& clk,
                                                         durability sync)
@@ -1067,29 +1070,71 @@ void sqlite_store::run_group(std::span<write_job* const> group)
 // ---- case_store
 
 // Never below an id already stored, so a case written with a number from elsewhere
-// cannot collide with a later allocation. One statement: its own short transaction.
-constexpr std::string_view allocate_case_id_sql =
-    "UPDATE case_numbers SET last = max(last, coalesce((SELECT max(id) FROM cases), 0)) + 1 WHERE id = 1 "
+// cannot collide with a later allocation. ?1 numbers. One statement: its own short transaction.
+constexpr std::string_view reserve_case_ids_sql =
+    "UPDATE case_numbers SET last = max(last, coalesce((SELECT max(id) FROM cases), 0)) + ?1 WHERE id = 1 "
     "RETURNING last";
+// Gives back the numbers after ?1 if the counter still ends at ?2 (nobody took more since).
+constexpr std::string_view return_case_ids_sql = "UPDATE case_numbers SET last = ?1 WHERE id = 1 AND last = ?2";
+
+// Under load many commands open cases at once; a transaction per number would cost
+// as much as the cases themselves.
+constexpr case_id max_id_block = 64;
 
 result<case_id> sqlite_store::allocate_case_id()
 {
-    case_id id = 0;
+    ++wanting_ids_;
+    std::lock_guard lock{ids_mutex_};
+    if (next_id_ > reserved_until_) {
+        // Everyone queued behind this thread gets a number from the same block.
+        auto const count = std::clamp<case_id>(wanting_ids_.load(), 1, max_id_block);
+        auto last = reserve_case_ids(count);
+        if (!last) {
+            --wanting_ids_;
+            return last.error();
+        }
+        next_id_ = *last - count + 1;
+        reserved_until_ = *last;
+    }
+    --wanting_ids_;
+    return next_id_++;
+}
+
+result<case_id> sqlite_store::reserve_case_ids(case_id count)
+{
+    case_id last = 0;
     auto taken = write([&]() -> result<void> {
-        auto st = db_->prepare(allocate_case_id_sql);
+        auto st = db_->prepare(reserve_case_ids_sql);
         if (!st)
             return st.error();
+        st->bind_int(1, count);
         auto row = st->step();
         if (!row)
             return row.error();
         if (!*row)
             return errc::storage_failed;  // the counter row is missing
-        id = st->integer(0);
+        last = st->integer(0);
         return st->run();  // finishes the statement
     });
     if (!taken)
         return taken.error();
-    return id;
+    return last;
+}
+
+void sqlite_store::return_unused_case_ids() noexcept
+{
+    std::lock_guard lock{ids_mutex_};
+    if (next_id_ > reserved_until_)
+        return;
+    (void)write([&]() -> result<void> {
+        auto st = db_->prepare(return_case_ids_sql);
+        if (!st)
+            return st.error();
+        st->bind_int(1, next_id_ - 1);
+        st->bind_int(2, reserved_until_);
+        return st->run();
+    });
+    reserved_until_ = next_id_ - 1;
 }
 
 constexpr std::string_view where_id = "WHERE id = ?1";
@@ -1550,12 +1595,10 @@ result<bool> sqlite_store::remove_contact(std::string_view customer, std::string
 
 // ---- outbox
 
-constexpr std::string_view where_ready =
-    "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 AND o.id > ?3 ORDER BY o.id LIMIT ?2";
+constexpr std::string_view where_ready = "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.id LIMIT ?2";
 constexpr std::string_view pending_sql = join_sql<select_outbox, where_ready>;
 
-result<std::vector<outbox_entry>> sqlite_store::pending(wall_time ready_by, std::size_t limit,
-                                                       std::int64_t after_id)
+result<std::vector<outbox_entry>> sqlite_store::pending(wall_time ready_by, std::size_t limit)
 {
     auto const r = read();
     auto st = r.db->prepare(pending_sql);
@@ -1563,8 +1606,55 @@ result<std::vector<outbox_entry>> sqlite_store::pending(wall_time ready_by, std:
         return st.error();
     st->bind_time(1, ready_by);
     st->bind_int(2, to_limit(limit));
-    st->bind_int(3, after_id);
     return read_outbox(*r.db, *st);
+}
+
+// channel_heads(): a skip-scan of outbox_pending_by_channel, one seek per channel,
+// then each channel's first rows through the same index.
+constexpr std::string_view next_pending_channel_sql =
+    "SELECT platform, channel FROM outbox INDEXED BY outbox_pending_by_channel "
+    "WHERE state = 'pending' AND (platform, channel) > (?1, ?2) ORDER BY platform, channel LIMIT 1";
+constexpr std::string_view where_channel_head =
+    "WHERE o.state = 'pending' AND o.platform = ?1 AND o.channel = ?2 ORDER BY o.id LIMIT ?3";
+constexpr std::string_view channel_head_sql = join_sql<select_outbox, where_channel_head>;
+
+result<std::vector<outbox_entry>> sqlite_store::channel_heads(std::size_t per_channel)
+{
+    auto const r = read();
+    std::vector<outbox_entry> heads;
+    std::string platform_text, channel;
+    for (;;) {
+        {
+            auto next = r.db->prepare(next_pending_channel_sql);
+            if (!next)
+                return next.error();
+            next->bind_text(1, platform_text);
+            next->bind_text(2, channel);
+            auto row = next->step();
+            if (!row)
+                return row.error();
+            if (!*row)
+                break;
+            platform_text = next->text(0);
+            channel = next->text(1);
+            if (auto done = next->run(); !done)   // finishes the statement
+                return done.error();
+        }
+        auto st = r.db->prepare(channel_head_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, platform_text);
+        st->bind_text(2, channel);
+        st->bind_int(3, to_limit(per_channel));
+        auto head = read_outbox(*r.db, *st);
+        if (!head)
+            return head.error();
+        std::move(head->begin(), head->end(), std::back_inserter(heads));
+    }
+    // Oldest first across channels; each channel's messages stay in their order.
+    std::sort(heads.begin(), heads.end(),
+              [](auto const& a, auto const& b) { return a.message.id < b.message.id; });
+    return heads;
 }
 
 constexpr std::string_view mark_delivered_sql =

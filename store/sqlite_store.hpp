@@ -31,6 +31,7 @@
 #include "bot/outbox.hpp"
 
 #include <cstddef>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -93,6 +94,10 @@ public:
     // other writes of this object, see group commit above) that has committed when it
     // returns, so a number is never handed out twice, across objects and processes,
     // even when the command that took it fails. Never below an id already stored.
+    // When several threads want numbers at once, one transaction reserves a block for
+    // all of them; the numbers a closing store has not handed out go back to the
+    // counter (unless another process took numbers since), so only a crash under load
+    // leaves a gap in the numbering.
     result<case_id> allocate_case_id() override;
     result<std::optional<case_record>> find(case_id id) override;
     // Matches the case's origin thread, or else its card_ref; nullopt for an empty thread.
@@ -136,9 +141,8 @@ public:
     // Ordered by id. A message for the case's thread (destination.case_thread) carries
     // the case's current thread when the case has one by now; a message queued before
     // its case card was delivered may still carry an empty thread.
-    using bot::outbox::pending;
-    result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit,
-                                              std::int64_t after_id) override;
+    result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit) override;
+    result<std::vector<outbox_entry>> channel_heads(std::size_t per_channel) override;
     // Marks a pending message delivered; for a message that is no longer pending it
     // changes nothing and succeeds (not_found for an unknown id). In the same
     // transaction, a delivered case card teaches the case its thread: posted as the
@@ -228,6 +232,14 @@ private:
     std::unique_ptr<detail::connection> reader_;  // file databases only: the connection reads use
     const bot::clock& clock_;
     int schema_version_ = 0;
+
+    result<case_id> reserve_case_ids(case_id count);   // returns the last number of the block
+    void return_unused_case_ids() noexcept;
+
+    std::mutex ids_mutex_;             // guards the block of reserved case numbers
+    case_id next_id_ = 1;              // the next number of the block…
+    case_id reserved_until_ = 0;       // …and its last (none left when next_id_ > reserved_until_)
+    std::atomic<int> wanting_ids_{0};  // threads in allocate_case_id(): the next block's size
 
     std::mutex queue_mutex_;           // guards queue_ and writing_
     std::vector<write_job*> queue_;    // writes waiting for the next group, oldest first

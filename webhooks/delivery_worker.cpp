@@ -64,37 +64,31 @@ delivery_round delivery_worker::run_once()
 {
     std::lock_guard one_at_a_time{round_mutex_};
     round_state state{clock_.now()};
-    // Everything pending, due or not, a page of `batch` at a time: a message waiting for
-    // its retry holds back the later messages of its channel, so a conversation never
-    // arrives out of order, while the pages after it still reach every other channel.
-    std::int64_t after_id = 0;
-    for (;;) {
-        auto const page = box_.pending(wall_time::max(), options_.batch, after_id);
-        if (!page) {
-            log_->error("delivery: cannot read the outbox: {}", page.error().message());
-            break;
-        }
-        if (page->empty() || !deliver_page(*page, state))
-            break;
-        if (page->size() < options_.batch)
-            break;
-        after_id = page->back().message.id;
+    // The head of each channel's queue, due or not: a message waiting for its retry
+    // holds back the later messages of its channel, so a conversation never arrives
+    // out of order, and no channel's backlog keeps another channel waiting. A channel
+    // sends at most its pacing burst per round, so its head is all a round needs.
+    auto const heads = box_.channel_heads(options_.per_channel);
+    if (!heads) {
+        log_->error("delivery: cannot read the outbox: {}", heads.error().message());
+        return state.round;
     }
+    deliver(*heads, state);
     return state.round;
 }
 
-bool delivery_worker::deliver_page(const std::vector<outbox_entry>& page, round_state& state)
+bool delivery_worker::deliver(const std::vector<outbox_entry>& queue, round_state& state)
 {
     auto const now = state.now;
     auto& round = state.round;
     auto& held = state.held;
-    // A card refreshed several times in one page is sent once, in its latest state.
+    // A card refreshed several times in one round is sent once, in its latest state.
     std::map<case_id, std::int64_t> last_card_update;
-    for (auto const& e : page)
+    for (auto const& e : queue)
         if (e.message.kind == "card_update" && e.message.case_ref)
             last_card_update[*e.message.case_ref] = e.message.id;
 
-    for (auto const& e : page) {
+    for (auto const& e : queue) {
         auto m = e.message;
         auto const channel = std::make_pair(m.to.where, m.to.channel);
         if (held.contains(channel)) {
@@ -188,6 +182,11 @@ void delivery_worker::start()
             // Held messages wait for pacing: look again soon, not after a full idle poll.
             auto const nap = round.held > 0 ? std::min(options_.idle_poll, options_.channel_interval)
                                             : options_.idle_poll;
+            // A round that could send nothing because its channels wait: messages queued
+            // meanwhile most likely join those queues, so a burst of wakes (one per
+            // queued message) costs one round per held_gap, not one round each.
+            if (round.held > 0 && round.delivered + round.retried + round.failed == 0)
+                woken_.wait_for(guard, std::min(options_.held_gap, nap), [this] { return stopping_; });
             woken_.wait_for(guard, nap, [this] { return wake_pending_ || stopping_; });
             wake_pending_ = false;
             if (stopping_)

@@ -48,10 +48,11 @@ struct delivery_options {
     std::chrono::seconds first_retry{5};      // the backoff starts here and doubles
     std::chrono::seconds max_retry{15 * 60};  // and stops growing here
     int max_attempts = 20;                    // then the message is marked failed
-    std::size_t batch = 500;                  // messages read per page (a round reads every page)
+    std::size_t per_channel = 20;             // messages read per channel per round (its queue's head)
     std::chrono::milliseconds channel_interval{1000};   // one message per channel per interval…
     int channel_burst = 3;                    // …after a short burst
     std::chrono::milliseconds idle_poll{1000};          // how often an idle worker looks anyway
+    std::chrono::milliseconds held_gap{100};            // least time between rounds that send nothing
 };
 
 struct delivery_round {
@@ -90,14 +91,14 @@ private:
         mono_time refilled{};
         mono_time blocked_until{};   // Retry-After
     };
-    // What one round has learned so far, carried from page to page.
+    // What one round has learned so far.
     struct round_state {
         wall_time now;
         delivery_round round{};
         std::set<std::pair<platform, std::string>> held{};   // channels whose later messages wait
     };
-    // Sends what it can of one page; false when storage trouble ends the round.
-    bool deliver_page(const std::vector<outbox_entry>& page, round_state& state);
+    // Sends what it can of `queue` (channel heads); false when storage trouble ends the round.
+    bool deliver(const std::vector<outbox_entry>& queue, round_state& state);
     bool take_token(channel_pace& pace, mono_time now);
     std::chrono::seconds backoff(int attempts) const;
 

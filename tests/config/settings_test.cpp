@@ -129,6 +129,7 @@ body_limit = 1048576
 read_timeout = "5s"
 idle_timeout = "2m"
 threads = 8
+workers = 12
 
 [slack]
 signing_secret = "file-signing"
@@ -337,6 +338,7 @@ TEST_CASE("a full file round-trips into settings and directory")
         CHECK(s.server.read_timeout == 5s);
         CHECK(s.server.idle_timeout == 120s);
         CHECK(s.server.threads == 8);
+        CHECK(s.server.workers == 12);
         CHECK(s.slack.signing_secret == "file-signing");
         CHECK(s.slack.bot_token == "xoxb-file");
         CHECK(s.slack.api_url == "http://127.0.0.1:9000/api/");  // a trailing slash is added

@@ -133,7 +133,7 @@ delivery_options test_options()
     o.first_retry = 5s;
     o.max_retry = 20s;
     o.max_attempts = 10;
-    o.batch = 500;
+    o.per_channel = 500;
     o.channel_interval = 1000ms;
     o.channel_burst = 3;
     o.idle_poll = 60'000ms;   // a started worker only moves when woken (or stopped)
@@ -532,15 +532,16 @@ TEST_CASE("a started worker sends what it is woken for, and stop() sends what is
     CHECK(d.slack.count() == 3);
 }
 
-TEST_CASE("messages held in one channel do not starve other channels beyond one batch")
+TEST_CASE("a backlog held in one channel does not keep other channels waiting")
 {
-    // A single channel fills the first page (a Retry-After with a backlog behind it):
-    // the round reads on, and the other channels' messages still go out.
+    // A channel waits for a Retry-After with more queued behind it than a round reads
+    // of it: the other channels' messages still go out.
     auto o = test_options();
-    o.batch = 2;
+    o.per_channel = 2;
     desk d{o};
     d.post("C1", "limited");
     d.post("C1", "behind it");
+    d.post("C1", "further behind");
     d.post("C2", "elsewhere");
     d.slack.on("limited", retry(60s));
 
@@ -551,6 +552,13 @@ TEST_CASE("messages held in one channel do not starve other channels beyond one 
     d.run();
     CHECK(d.slack.sent() == "limited | elsewhere");
     CHECK(d.entry("elsewhere").state == delivery_state::delivered);
+
+    // Once the Retry-After has passed, the held channel drains in order, past what
+    // one round reads of it.
+    d.clock.advance(60s);
+    d.run();
+    d.run();
+    CHECK(d.slack.sent() == "limited | elsewhere | limited | behind it | further behind");
 }
 
 }  // TEST_SUITE
