@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <set>
+#include <utility>
 
 namespace bot::webhooks {
 namespace {
@@ -213,7 +214,10 @@ void delivery_worker::wake()
 {
     {
         std::lock_guard lock{mutex_};
-        wake_pending_ = true;
+        // Already woken: under load every command calls this, and each notification
+        // would cost the worker a wake-up (even while it waits out held_gap).
+        if (std::exchange(wake_pending_, true))
+            return;
     }
     woken_.notify_all();
 }

@@ -618,6 +618,18 @@ TEST_CASE("list mine shows a case its agent also opened once")
     CHECK(ids_of(store->list({list_scope::mine, std::nullopt, "ana", 50}).value()) == std::vector<case_id>{1});
 }
 
+TEST_CASE("list mine for a customer finds that customer's cases behind a page of another's")
+{
+    auto store = memory_store();
+    for (case_id id = 1; id <= 5; ++id) {
+        auto c = basic_case(id, id <= 4 ? "globex" : "acme");
+        c.assignee = "ana";
+        REQUIRE(store->commit(opening(c)).has_value());
+    }
+    CHECK(ids_of(store->list({list_scope::mine, "acme", "ana", 2}).value()) == std::vector<case_id>{5});
+    CHECK(ids_of(store->list({list_scope::mine, std::nullopt, "ana", 2}).value()) == std::vector<case_id>{1, 2});
+}
+
 TEST_CASE("list mine and list breached read indexes of open cases, never every case")
 {
     temp_dir dir;
@@ -635,6 +647,9 @@ TEST_CASE("list mine and list breached read indexes of open cases, never every c
         CHECK(plan.find("cases_by_state") == std::string::npos);
         CHECK(plan.find(q.scope == list_scope::mine ? "cases_open_by_assignee" : "cases_breached") !=
               std::string::npos);
+        CHECK(plan.find("cases_by_customer_state") == std::string::npos);
+        // Read in id order, never sorted: the look-ups stop at the limit.
+        CHECK(plan.find("TEMP B-TREE") == std::string::npos);
     }
 }
 

@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# Load test of `casebot serve`: freshly signed Slack `/case new` slash commands from
+# wrk, against a server on an on-disk SQLite database. For each run it starts a
+# server on a fresh database, drives it for DURATION seconds, reads its peak memory,
+# stops it (SIGTERM) and checks that every acknowledged case is on disk. Method and
+# figures: docs/slack-load.md.
+#
+# Usage: bench/load/run.sh            (after `bash deploy/setup.sh` on Debian 12)
+# Settings (environment):
+#   CONNECTIONS="16 64"   wrk connections, one configuration each
+#   REPEATS=2             runs per configuration; the summary shows each run and the best
+#   DURATION=20           seconds of load per run (plus DRAIN seconds to collect the last answers)
+#   DRAIN=3               must exceed the server's 2.5 s answer budget
+#   WRK_THREADS=2         wrk threads
+#   PIN=none              none: server and wrk share every CPU; split: server on CPU 0, wrk on CPU 1
+#   SYNC=normal           SQLite durability, one table each: "normal", "full" or "normal full"
+#                         (full needs the config key database_synchronous; see docs/slack-load.md)
+#   CONFIG=config/demo.toml  the server's configuration (its customers must include acme's C0ACME)
+#   BUILD_DIR=build-load  where casebot is built (Release); CASEBOT=path skips the build
+#   PORT=18080            first port to listen on (one per run)
+#   KEEP=0                1 keeps each run's directory (database, logs) under $TMPDIR
+#   GENERATOR_CHECK=1     0 skips the last run: the same signed requests to GET-only /healthz
+#                         (answered 405 at once), to show what wrk itself can produce here
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/../.." && pwd)
+connections=${CONNECTIONS:-"16 64"}
+repeats=${REPEATS:-2}
+duration=${DURATION:-20}
+drain=${DRAIN:-3}
+wrk_threads=${WRK_THREADS:-2}
+pin=${PIN:-none}
+syncs=${SYNC:-normal}
+build_dir=${BUILD_DIR:-$root/build-load}
+port=${PORT:-18080}
+keep=${KEEP:-0}
+generator_check=${GENERATOR_CHECK:-1}
+base_config=${CONFIG:-$root/config/demo.toml}
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+for tool in wrk sqlite3 openssl; do
+  command -v "$tool" >/dev/null || die "$tool is missing: run 'bash deploy/setup.sh' first"
+done
+case $pin in none|split) ;; *) die "PIN is none or split, not '$pin'" ;; esac
+for sync in $syncs; do
+  case $sync in normal|full) ;; *) die "SYNC is normal, full or both, not '$sync'" ;; esac
+done
+[ "$pin" = none ] || command -v taskset >/dev/null || die "PIN=split needs taskset (util-linux)"
+[ "$wrk_threads" -le "${connections%% *}" ] || die "WRK_THREADS exceeds the connections"
+
+# ---- build (incremental; Release, without tests and benchmarks)
+if [ -n "${CASEBOT:-}" ]; then
+  casebot=$CASEBOT
+else
+  if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+    # GCC 12 -O3 raises a false -Wrestrict in std::string (GCC bug 105329): keep it a warning.
+    cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release -DBOT_TESTS=OFF -DBOT_BENCH=OFF \
+      -DCMAKE_CXX_FLAGS=-Wno-error=restrict >/dev/null
+  fi
+  echo "building casebot in $build_dir (cmake --build -j2)…"
+  cmake --build "$build_dir" -j2 --target casebot >/dev/null
+  casebot=$build_dir/casebot
+fi
+[ -x "$casebot" ] || die "no casebot binary at $casebot"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/casebot-load.XXXXXX")
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [ "$keep" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# A closed loopback port for the Slack Web API: the delivery worker's posts are
+# refused at once and the messages wait in the outbox with a retry scheduled.
+closed_port=9
+server_cpu=() wrk_cpu=()
+if [ "$pin" = split ]; then server_cpu=(taskset -c 0) wrk_cpu=(taskset -c 1); fi
+
+ticks=$(getconf CLK_TCK)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime
+# Sets variable $1 to the CPU seconds used so far by this shell's waited-for children (wrk).
+# `times` must run in this shell: in $(…) it would report a subshell's children.
+children_cpu_to() {
+  times >"$work/times.txt"
+  printf -v "$1" '%s' "$(awk 'NR == 2 { gsub(/[ms]/, " "); print ($1 * 60 + $2) + ($3 * 60 + $4) }' "$work/times.txt")"
+}
+
+results=$work/results.txt
+: > "$results"
+
+# Starts casebot serve on a fresh database in $1, listening on port $2, with config $3
+# and signing secret $4; sets server_pid once it listens.
+start_server() {
+  local dir=$1 listen_port=$2 config=$3 secret=$4
+  SLACK_SIGNING_SECRET=$secret SLACK_BOT_TOKEN=xoxb-load-test \
+    SLACK_API_URL=http://127.0.0.1:$closed_port/api/ CASEBOT_LOG_LEVEL=${CASEBOT_LOG_LEVEL:-info} \
+    "${server_cpu[@]}" "$casebot" serve --config "$config" --db "$dir/cases.db" \
+    --listen "127.0.0.1:$listen_port" >"$dir/server.log" 2>&1 &
+  server_pid=$!
+  local i
+  for i in $(seq 100); do
+    grep -q "casebot listening" "$dir/server.log" && return 0
+    kill -0 "$server_pid" 2>/dev/null || { cat "$dir/server.log" >&2; server_pid=; die "the server did not start"; }
+    sleep 0.1
+  done
+  die "the server did not start within 10 s"
+}
+
+# SIGTERM, and a clean exit within the server's shutdown grace.
+stop_server() {
+  local dir=$1 status=0
+  kill -TERM "$server_pid"
+  wait "$server_pid" || status=$?
+  server_pid=
+  [ "$status" -eq 0 ] || die "the server exited with $status after SIGTERM (see $dir/server.log)"
+}
+
+# One run: $1 connections, $2 run number, $3 durability. Appends a line to $results.
+run_once() {
+  local conns=$1 n=$2 sync=$3
+  local dir=$work/$sync-c$conns-r$n
+  mkdir -p "$dir"
+  # The configuration as it is, or with synchronous=FULL (a top-level key must come first).
+  local config=$base_config
+  if [ "$sync" = full ]; then
+    config=$dir/demo-full.toml
+    { echo 'database_synchronous = "full"'; cat "$base_config"; } >"$config"
+  fi
+  local secret
+  secret=$(openssl rand -hex 16)
+  local this_port=$port
+  port=$((port + 1))
+
+  start_server "$dir" "$this_port" "$config" "$secret"
+
+  local server_before wrk_before
+  server_before=$(cpu_ticks "$server_pid")
+  children_cpu_to wrk_before
+  # Signed right here, with the current time: within Slack's 5-minute window.
+  SLACK_SIGNING_SECRET=$secret "${wrk_cpu[@]}" wrk -t"$wrk_threads" -c"$conns" -d"$((duration + drain))s" \
+    --timeout 10s -s "$here/case_new.lua" "http://127.0.0.1:$this_port" -- "$dir" "c$conns-r$n-$$" "$duration" \
+    >"$dir/wrk.txt" 2>&1 || { cat "$dir/wrk.txt" >&2; die "wrk failed"; }
+  local wrk_after server_after
+  children_cpu_to wrk_after
+  server_after=$(cpu_ticks "$server_pid")
+  local hwm
+  hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$server_pid/status")   # kB
+
+  stop_server "$dir"
+
+  local line
+  line=$(grep '^LOAD ' "$dir/wrk.txt") || { cat "$dir/wrk.txt" >&2; die "no LOAD line from wrk"; }
+  local -A m=()
+  local kv
+  for kv in ${line#LOAD }; do m[${kv%%=*}]=${kv#*=}; done
+
+  # Every acknowledged case on disk: count them, and look each one up.
+  cat "$dir"/acked-*.txt > "$dir/acked.txt"
+  local on_disk missing dup_titles dup_acked
+  on_disk=$(sqlite3 "$dir/cases.db" "SELECT count(*) FROM cases")
+  dup_titles=$(sqlite3 "$dir/cases.db" "SELECT count(*) - count(DISTINCT title) FROM cases")
+  dup_acked=$(sort "$dir/acked.txt" | uniq -d | wc -l)
+  missing=$(sqlite3 "$dir/check.db" "CREATE TABLE acked (id INTEGER);" ".import --csv $dir/acked.txt acked" \
+    "ATTACH '$dir/cases.db' AS c;" "SELECT count(*) FROM acked WHERE id NOT IN (SELECT id FROM c.cases);")
+
+  local verdict=ok
+  if [ "${m[opened]}" -ne "$on_disk" ] || [ "$missing" -ne 0 ] || [ "$dup_acked" -ne 0 ] ||
+     [ "$dup_titles" -ne 0 ] || [ "${m[non_200]}" -ne 0 ] || [ "${m[other_ok]}" -ne 0 ]; then
+    verdict=FAIL
+  fi
+  local server_pct wrk_pct
+  # Over the DURATION seconds of load (the drain after it costs next to nothing).
+  server_pct=$(awk -v t="$((server_after - server_before))" -v hz="$ticks" -v s="$duration" \
+    'BEGIN { printf "%.0f", 100 * t / hz / s }')
+  wrk_pct=$(awk -v a="$wrk_before" -v b="$wrk_after" -v s="$duration" 'BEGIN { printf "%.0f", 100 * (b - a) / s }')
+  printf '%s %s %s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$sync" "$conns" "$n" "${m[rps]}" "${m[p50_us]}" "${m[p99_us]}" \
+    "$hwm" "${m[opened]}" "$on_disk" "$missing" "${m[stand_in]}" "$((m[err_timeout] + m[err_read] + m[err_write] + m[err_connect]))" \
+    "$server_pct" "$wrk_pct" "$verdict" >> "$results"
+  printf '  %-6s c=%-3s run %s: %6s req/s  p50 %5.2f ms  p99 %6.2f ms  peak RSS %4d MB  acked %s, on disk %s, missing %s  [%s]\n' \
+    "$sync" "$conns" "$n" "${m[rps]}" "$(awk -v u="${m[p50_us]}" 'BEGIN{print u/1000}')" \
+    "$(awk -v u="${m[p99_us]}" 'BEGIN{print u/1000}')" "$((hwm / 1024))" "${m[opened]}" "$on_disk" "$missing" "$verdict"
+  [ "$keep" = 1 ] || rm -f "$dir/cases.db" "$dir/cases.db-wal" "$dir/cases.db-shm" "$dir/check.db" "$dir"/acked*.txt
+}
+
+cat <<EOF
+casebot load test: signed /case new over POST /slack/commands
+  machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.1f GB", $2/1048576}' /proc/meminfo)
+  load:    ${duration}s per run (+${drain}s drain), wrk -t$wrk_threads, connections: $connections, $repeats run(s) each, pinning: $pin
+  server:  $casebot serve --config $base_config, a fresh database per run in $work (WAL)
+  load average before: $(cut -d' ' -f1-3 /proc/loadavg)
+EOF
+for sync in $syncs; do
+  for conns in $connections; do
+    for n in $(seq "$repeats"); do
+      run_once "$conns" "$n" "$sync"
+    done
+  done
+done
+
+# What the generator can produce on this machine: the same signed requests, built the
+# same way, to a path the server answers at once (POST /healthz: 405).
+generator_line=
+if [ "$generator_check" = 1 ]; then
+  conns=${connections##* }
+  dir=$work/generator
+  mkdir -p "$dir"
+  secret=$(openssl rand -hex 16)
+  start_server "$dir" "$port" "$base_config" "$secret"
+  children_cpu_to gen_before
+  seconds=$((duration < 10 ? duration : 10))
+  LOAD_PATH=/healthz SLACK_SIGNING_SECRET=$secret "${wrk_cpu[@]}" wrk -t"$wrk_threads" -c"$conns" \
+    -d"${seconds}s" -s "$here/case_new.lua" "http://127.0.0.1:$port" -- "$dir" "gen-$$" >"$dir/wrk.txt" 2>&1 ||
+    { cat "$dir/wrk.txt" >&2; die "wrk failed"; }
+  children_cpu_to gen_after
+  stop_server "$dir"
+  gen_rps=$(grep '^LOAD ' "$dir/wrk.txt" | tr ' ' '\n' | awk -F= '$1 == "rps" {print $2}')
+  gen_pct=$(awk -v a="$gen_before" -v b="$gen_after" -v s="$seconds" 'BEGIN { printf "%.0f", 100 * (b - a) / s }')
+  generator_line="generator check: $gen_rps signed requests/s to POST /healthz (405) at c=$conns, wrk using $gen_pct% of a CPU"
+  echo "  $generator_line"
+fi
+
+for sync in $syncs; do
+  echo
+  echo "synchronous=${sync^^}: best of $repeats run(s) per configuration, by requests/s"
+  echo
+  echo "| connections | requests/s | p50 | p99 | peak RSS | server CPU | wrk CPU | acknowledged / on disk |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---|"
+  for conns in $connections; do
+    awk -v s="$sync" -v c="$conns" '$1 == s && $2 == c' "$results" | sort -k4,4nr | head -1 |
+      awk '{ printf "| %s | %s | %.2f ms | %.2f ms | %d MB | %s%% | %s%% | %s / %s (%s missing) |\n",
+                    $2, $4, $5 / 1000, $6 / 1000, $7 / 1024, $13, $14, $8, $9, $10 }'
+  done
+done
+echo
+echo "CPU: percent of one CPU used over the run (server, load generator); $(nproc) CPUs in all;"
+if [ "$pin" = split ]; then echo "server pinned to CPU 0, wrk to CPU 1."; else echo "server and wrk share every CPU (not pinned)."; fi
+[ -z "$generator_line" ] || echo "$generator_line"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if grep -q ' FAIL$' "$results"; then
+  echo "FAILED: a run answered something other than 'Opened #N', or its acknowledged cases and the" >&2
+  echo "cases on disk differ (sync conns run rps p50 p99 hwm acked on_disk missing stand_in errors cpu cpu):" >&2
+  grep ' FAIL$' "$results" >&2
+  exit 1
+fi
