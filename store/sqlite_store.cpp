@@ -781,14 +781,15 @@ result<std::optional<case_record>> read_one_case(statement& st)
 
 // ---- outbox rows
 
-constexpr std::string_view select_outbox =
+constexpr std::string_view select_outbox_columns =
     "SELECT o.id, o.case_id, o.kind, o.platform, o.channel, "
     // A message for the case's thread takes the thread the case knows by now.
     "CASE WHEN o.case_thread = 1 AND c.origin_thread <> '' AND c.origin_platform = o.platform "
     "AND c.origin_channel = o.channel THEN c.origin_thread ELSE o.thread END, "
     "o.case_thread, o.direct, o.text, o.mentions, o.state, o.created_at, o.attempts, o.next_attempt_at, "
-    "o.last_error, o.only_for "
-    "FROM outbox AS o LEFT JOIN cases AS c ON c.id = o.case_id ";
+    "o.last_error, o.only_for ";
+constexpr std::string_view from_outbox = "FROM outbox AS o LEFT JOIN cases AS c ON c.id = o.case_id ";
+constexpr std::string_view select_outbox = join_sql<select_outbox_columns, from_outbox>;
 
 result<outbox_entry> read_outbox_entry(connection& db, const statement& st)
 {
@@ -1084,19 +1085,20 @@ constexpr case_id max_id_block = 64;
 result<case_id> sqlite_store::allocate_case_id()
 {
     ++wanting_ids_;
+    struct counted {   // leaves the count however this returns (an exception included)
+        std::atomic<int>& wanting;
+        ~counted() { --wanting; }
+    } leave{wanting_ids_};
     std::lock_guard lock{ids_mutex_};
     if (next_id_ > reserved_until_) {
         // Everyone queued behind this thread gets a number from the same block.
         auto const count = std::clamp<case_id>(wanting_ids_.load(), 1, max_id_block);
         auto last = reserve_case_ids(count);
-        if (!last) {
-            --wanting_ids_;
+        if (!last)
             return last.error();
-        }
         next_id_ = *last - count + 1;
         reserved_until_ = *last;
     }
-    --wanting_ids_;
     return next_id_++;
 }
 
@@ -1121,19 +1123,24 @@ result<case_id> sqlite_store::reserve_case_ids(case_id count)
     return last;
 }
 
+// A block holds at most as many numbers as threads were waiting for one, so leftovers
+// exist only when a thread that counted itself failed before taking its number.
 void sqlite_store::return_unused_case_ids() noexcept
 {
     std::lock_guard lock{ids_mutex_};
     if (next_id_ > reserved_until_)
         return;
-    (void)write([&]() -> result<void> {
-        auto st = db_->prepare(return_case_ids_sql);
-        if (!st)
-            return st.error();
-        st->bind_int(1, next_id_ - 1);
-        st->bind_int(2, reserved_until_);
-        return st->run();
-    });
+    try {
+        (void)write([&]() -> result<void> {
+            auto st = db_->prepare(return_case_ids_sql);
+            if (!st)
+                return st.error();
+            st->bind_int(1, next_id_ - 1);
+            st->bind_int(2, reserved_until_);
+            return st->run();
+        });
+    } catch (...) {   // out of memory while closing: the numbers stay a gap, nothing worse
+    }
     reserved_until_ = next_id_ - 1;
 }
 
@@ -1307,8 +1314,9 @@ constexpr std::string_view insert_case_tail =
 constexpr std::string_view insert_case_sql = join_sql<insert_case_head, case_columns, insert_case_tail>;
 
 // An update writes an indexed column only when its value changes: SQLite rewrites an
-// index entry for every column in the SET list, changed or not, and a scheduler pass
-// changes little more than next_alarm_at. One statement per combination of changed
+// index entry for every column in the SET list (and every partial index whose WHERE
+// names one), changed or not, and a scheduler pass changes little more than
+// next_alarm_at. One statement per combination of changed
 // indexed columns, built at compile time. Parameters as bind_case(), ?40 the expected
 // version. The origin thread and card_ref are learned at delivery: an update that
 // carries them empty keeps the stored ones.
@@ -1318,15 +1326,17 @@ enum update_part : unsigned {
     set_customer = 4U,  // cases_by_customer_state
     set_origin = 8U,    // cases_by_thread, cases_by_card
     set_card = 16U,     // cases_by_card
-    all_update_parts = 32U,
+    set_people = 32U,   // cases_open_by_assignee, cases_open_by_opener
+    set_breach = 64U,   // cases_breached
+    all_update_parts = 128U,
 };
 constexpr std::string_view update_head =
-    "UPDATE cases SET title = ?7, description = ?8, category = ?9, severity = ?10, opened_by = ?12, "
-    "assignee = ?13, assignee_name = ?14, created_at = ?15, responded_at = ?16, updated_at = ?17, "
+    "UPDATE cases SET title = ?7, description = ?8, category = ?9, severity = ?10, "
+    "assignee_name = ?14, created_at = ?15, responded_at = ?16, updated_at = ?17, "
     "resolved_at = ?18, closed_at = ?19, paused_at = ?20, paused_business = ?21, "
-    "initial_anchor = ?22, initial_due = ?23, initial_reminded = ?24, initial_breached = ?25, "
+    "initial_anchor = ?22, initial_due = ?23, initial_reminded = ?24, "
     "initial_pings = ?26, initial_escalated = ?27, "
-    "status_anchor = ?28, status_due = ?29, status_reminded = ?30, status_breached = ?31, "
+    "status_anchor = ?28, status_due = ?29, status_reminded = ?30, "
     "status_pings = ?32, status_escalated = ?33, "
     "request_severity = ?34, request_by = ?35, request_reason = ?36, request_at = ?37, version = ?39";
 constexpr std::string_view set_alarm_sql = ", next_alarm_at = ?38";
@@ -1335,6 +1345,8 @@ constexpr std::string_view set_customer_sql = ", customer = ?2";
 constexpr std::string_view set_origin_sql =
     ", origin_platform = ?3, origin_channel = ?4, origin_thread = coalesce(nullif(?5, ''), origin_thread)";
 constexpr std::string_view set_card_sql = ", card_ref = coalesce(nullif(?6, ''), card_ref)";
+constexpr std::string_view set_people_sql = ", opened_by = ?12, assignee = ?13";
+constexpr std::string_view set_breach_sql = ", initial_breached = ?25, status_breached = ?31";
 constexpr std::string_view set_nothing = "";
 constexpr std::string_view update_where = " WHERE id = ?1 AND version = ?40";
 
@@ -1343,6 +1355,7 @@ constexpr std::string_view update_case_sql =
     join_sql<update_head, (Parts & set_alarm) ? set_alarm_sql : set_nothing,
              (Parts & set_state) ? set_state_sql : set_nothing, (Parts & set_customer) ? set_customer_sql : set_nothing,
              (Parts & set_origin) ? set_origin_sql : set_nothing, (Parts & set_card) ? set_card_sql : set_nothing,
+             (Parts & set_people) ? set_people_sql : set_nothing, (Parts & set_breach) ? set_breach_sql : set_nothing,
              update_where>;
 
 template <std::size_t... Parts>
@@ -1354,8 +1367,8 @@ constexpr auto update_case_statements = make_update_statements(std::make_index_s
 
 // What an update must rewrite: the stored indexed columns, read in the write transaction.
 constexpr std::string_view stored_keys_sql =
-    "SELECT version, next_alarm_at, state, customer, origin_platform, origin_channel, origin_thread, card_ref "
-    "FROM cases WHERE id = ?1";
+    "SELECT version, next_alarm_at, state, customer, origin_platform, origin_channel, origin_thread, card_ref, "
+    "opened_by, assignee, initial_breached, status_breached FROM cases WHERE id = ?1";
 
 constexpr std::string_view insert_event_sql =
     "INSERT INTO case_events (case_id, at, actor, what, detail) VALUES (?1, ?2, ?3, ?4, ?5)";
@@ -1452,7 +1465,11 @@ result<void> sqlite_store::commit_one(const stored_change& change)
                          learned(6, c.origin.thread)
                      ? set_origin
                      : 0U) |
-                (learned(7, c.card_ref) ? set_card : 0U);
+                (learned(7, c.card_ref) ? set_card : 0U) |
+                (st->text_view(8) != c.opened_by || st->text_view(9) != c.assignee ? set_people : 0U) |
+                ((st->integer(10) != 0) != c.initial.breached || (st->integer(11) != 0) != c.status.breached
+                     ? set_breach
+                     : 0U);
     }
     {
         auto st = db_->prepare(insert ? insert_case_sql : update_case_statements[parts]);
@@ -1625,7 +1642,12 @@ constexpr std::string_view next_pending_channel_sql =
     "WHERE state = 'pending' AND (platform, channel) > (?1, ?2) ORDER BY platform, channel LIMIT 1";
 constexpr std::string_view where_channel_head =
     "WHERE o.state = 'pending' AND o.platform = ?1 AND o.channel = ?2 ORDER BY o.id LIMIT ?3";
-constexpr std::string_view channel_head_sql = join_sql<select_outbox, where_channel_head>;
+// Pinned to the channel index: the planner could otherwise walk outbox_pending in id
+// order and read the whole backlog to find one channel's head.
+constexpr std::string_view from_outbox_by_channel =
+    "FROM outbox AS o INDEXED BY outbox_pending_by_channel LEFT JOIN cases AS c ON c.id = o.case_id ";
+constexpr std::string_view channel_head_sql =
+    join_sql<select_outbox_columns, from_outbox_by_channel, where_channel_head>;
 
 result<std::vector<outbox_entry>> sqlite_store::channel_heads(std::size_t per_channel)
 {
@@ -1644,10 +1666,13 @@ result<std::vector<outbox_entry>> sqlite_store::channel_heads(std::size_t per_ch
                 return row.error();
             if (!*row)
                 break;
-            platform_text = next->text(0);
-            channel = next->text(1);
+            // Copied first: the statement's parameters point into platform_text and channel.
+            auto found_platform = next->text(0);
+            auto found_channel = next->text(1);
             if (auto done = next->run(); !done)   // finishes the statement
                 return done.error();
+            platform_text = std::move(found_platform);
+            channel = std::move(found_channel);
         }
         auto st = r.db->prepare(channel_head_sql);
         if (!st)
