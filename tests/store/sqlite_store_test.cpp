@@ -1453,7 +1453,7 @@ TEST_CASE("a migration that fails leaves the database at the version before it")
 
 // ---- chat memory and event deduplication
 
-TEST_CASE("a change carrying an event key is written once; its retry changes nothing")
+TEST_CASE("a change carrying an event key is written once and its retry changes nothing")
 {
     auto store = memory_store();
     auto first = ::opening(basic_case(1));

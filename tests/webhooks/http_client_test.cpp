@@ -59,7 +59,7 @@ TEST_CASE("several requests to one server share one kept-alive connection")
     CHECK(seen[2].connection == 1);
 }
 
-TEST_CASE("a request carries host, user agent, content type and extra headers; answers have lower-cased names")
+TEST_CASE("a request carries host, user agent, content type and extra headers, and answers have lower-cased names")
 {
     test_server server([](const seen_request&) {
         return canned_response{201, "{}", {{"Content-Type", "application/json"}, {"X-Request-ID", "abc"}}};

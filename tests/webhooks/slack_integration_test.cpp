@@ -211,7 +211,7 @@ TEST_CASE("reactions: eyes claims, a check mark resolves, a ticket opens a case 
     CHECK(w.event(again, "Ev4").status == 200);
 }
 
-TEST_CASE("in a mention-only channel, a plain message waits; a mention or a 🎫 opens the case")
+TEST_CASE("in a mention-only channel, a plain message waits and a mention or a 🎫 opens the case")
 {
     slack_world w;
     CHECK(w.event(message_event("U0CAROL", "T0ACME", "C0ACMEQA", "QA build shows old prices", "1773064800.000100"),

@@ -82,7 +82,7 @@ TEST_CASE("a reply becomes an ephemeral slash-command answer with its fields")
     CHECK(all_text(body).find("*Severity*\\ncritical") != std::string::npos);
 }
 
-TEST_CASE("messages are posted in their thread; cards carry blocks")
+TEST_CASE("messages are posted in their thread and cards carry blocks")
 {
     auto const people = bot::test::sample_directory();
     auto const c = sample_case();
@@ -96,12 +96,17 @@ TEST_CASE("messages are posted in their thread; cards carry blocks")
     CHECK(args.at("text").as_string() == "Reminder");
     CHECK_FALSE(args.contains("blocks"));
 
+    // A new card shows the deadline as a field of its own, and keeps only the receipt's
+    // notes that the fields do not already show.
     m.kind = "case_card";
-    m.text = "Case #42 opened: …\nInitial response due: Mon 9 Mar 2026 10:00 EDT";
+    m.text = "Case #42 opened: …\nInitial response due: Mon 9 Mar 2026 10:00 EDT\nSupport is closed until Monday.";
     args = slack_post(m, "", &c, utc("2026-03-09T13:00:00Z"), bot::test::default_program(), people);
     CHECK_FALSE(args.contains("thread_ts"));
     REQUIRE(args.contains("blocks"));
-    CHECK(all_text(args).find("Initial response due: Mon 9 Mar 2026 10:00 EDT") != std::string::npos);
+    auto const card = all_text(args);
+    CHECK(card.find("*Initial response*\\nMon 9 Mar 2026 10:00 EDT") != std::string::npos);
+    CHECK(card.find("Support is closed until Monday.") != std::string::npos);
+    CHECK(card.find("Initial response due:") == std::string::npos);
 }
 
 TEST_CASE("the modals carry what their submission needs")

@@ -305,7 +305,7 @@ TEST_CASE("send, reply and update round-trip through the stand-in")
     }
 }
 
-TEST_CASE("Teams ids with ':' '@' ';' survive the path encoding")
+TEST_CASE("Teams ids with colons, at signs and semicolons survive the path encoding")
 {
     fixture f;
     auto const thread = "19:abc123@thread.tacv2;messageid=1717236000000";
