@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <exception>
 #include <mutex>
 #include <utility>
@@ -152,6 +153,23 @@ std::optional<std::string> http_result::header(std::string_view lower_name) cons
     if (it == headers.end())
         return std::nullopt;
     return it->second;
+}
+
+std::optional<std::chrono::seconds> http_result::retry_after() const
+{
+    auto const value = header("retry-after");
+    if (!value)
+        return std::nullopt;
+    std::string_view v = *value;
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
+        v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
+        v.remove_suffix(1);
+    long long seconds = 0;
+    auto const [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
+    if (ec != std::errc{} || end != v.data() + v.size() || seconds < 0)
+        return std::nullopt;
+    return std::chrono::seconds{seconds};
 }
 
 struct http_client::impl {

@@ -24,6 +24,9 @@ struct http_result {
     bool transport_failed() const noexcept { return status == 0; }
     // The header's value, or nullopt. The name is matched case-insensitively.
     std::optional<std::string> header(std::string_view lower_name) const;
+    // Retry-After as delta-seconds (what Slack and the Bot Connector send); an HTTP
+    // date, junk or no header at all is nullopt.
+    std::optional<std::chrono::seconds> retry_after() const;
 };
 
 struct http_client_options {

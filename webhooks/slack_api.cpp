@@ -5,7 +5,6 @@
 #include <boost/json/string.hpp>
 
 #include <array>
-#include <charconv>
 #include <utility>
 
 namespace bot::webhooks {
@@ -43,24 +42,6 @@ std::string form_encode(std::string_view s)
         }
     }
     return out;
-}
-
-std::optional<std::chrono::seconds> parse_retry_after(const http_result& r)
-{
-    auto const value = r.header("retry-after");
-    if (!value)
-        return std::nullopt;
-    std::string_view v = *value;
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
-        v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
-        v.remove_suffix(1);
-    long long seconds = 0;
-    auto const [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-    // Slack sends delta-seconds; an HTTP date or junk is treated as absent.
-    if (ec != std::errc{} || end != v.data() + v.size() || seconds < 0)
-        return std::nullopt;
-    return std::chrono::seconds{seconds};
 }
 
 // A short plain-text answer (response_url may say "expired_url") is a usable error code.
@@ -111,7 +92,7 @@ slack_call slack_api::send(std::string_view url, std::string_view content_type, 
     }
     out.http_status = r.status;
     if (r.status == 429)
-        out.retry_after = parse_retry_after(r);
+        out.retry_after = r.retry_after();
     bool const success_status = r.status >= 200 && r.status < 300;
 
     boost::system::error_code ec;

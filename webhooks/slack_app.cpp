@@ -5,6 +5,7 @@
 #include "webhooks/budget.hpp"
 #include "webhooks/form.hpp"
 #include "webhooks/http_responses.hpp"
+#include "webhooks/json_fields.hpp"
 #include "webhooks/signature.hpp"
 #include "webhooks/slack_api.hpp"
 #include "webhooks/slack_payloads.hpp"
@@ -34,11 +35,6 @@ json::object parse_metadata(std::string_view text)
     return std::move(v.get_object());
 }
 
-std::string json_string(const json::object& o, std::string_view key)
-{
-    auto const* v = o.if_contains(key);
-    return v && v->is_string() ? std::string{v->get_string()} : std::string{};
-}
 
 response view_errors(std::string_view block, std::string message)
 {
@@ -258,7 +254,7 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
         d_.pool, d_.timers, d_.budget,
         {[this, desk, submission]() -> response {
              auto const meta = parse_metadata(submission.private_metadata);
-             auto const channel = json_string(meta, "channel");
+             auto const channel = json_fields::str(meta, "channel");
              auto who = identify(*desk, submission.user_id, submission.user_team, channel, false);
              auto value = [&](const char* block) {
                  auto it = submission.values.find(block);
@@ -280,7 +276,7 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
                  cmd.kind = parse_category(value("category"));
                  cmd.text = title;
                  in.who = *who;
-                 in.thread = json_string(meta, "thread");
+                 in.thread = json_fields::str(meta, "thread");
                  auto const description = value("description");
                  in.description = description.empty() ? title : title + "\n\n" + description;
                  auto out = commands::new_case(cmd, in, ctx);
@@ -296,7 +292,7 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
                  if (!who)
                      return view_errors("reason", "I can't tell who you are here.");
                  auto const* id = meta.if_contains("case");
-                 auto const level = json_string(meta, "severity");
+                 auto const level = json_fields::str(meta, "severity");
                  if (!id || !id->is_int64())
                      return view_errors("reason", "This form has lost its case; open it again from the card.");
                  in.who = *who;

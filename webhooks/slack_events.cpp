@@ -5,6 +5,7 @@
 #include "bot/case_ops.hpp"
 #include "commands/case_command.hpp"
 #include "commands/handlers.hpp"
+#include "webhooks/json_fields.hpp"
 #include "webhooks/slack_api.hpp"
 #include "webhooks/slack_payloads.hpp"
 
@@ -220,14 +221,11 @@ bool slack_app::on_reaction(event_context& ec)
                 return !looked_up.call.retryable();
             }
             auto const& o = *looked_up.value;
-            auto str = [&](const char* k) {
-                auto const* v = o.if_contains(k);
-                return v && v->is_string() ? std::string{v->get_string()} : std::string{};
-            };
-            auto team = str("user_team");
+            using json_fields::str;
+            auto team = str(o, "user_team");
             if (team.empty())
-                team = str("team");
-            m = seen_message{platform::slack, e.item_channel, e.item_ts, str("user"), team, str("text"),
+                team = str(o, "team");
+            m = seen_message{platform::slack, e.item_channel, e.item_ts, str(o, "user"), team, str(o, "text"),
                              d_.clock.now()};
         }
         if (!m)

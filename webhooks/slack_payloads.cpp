@@ -1,6 +1,7 @@
 #include "webhooks/slack_payloads.hpp"
 
 #include "webhooks/form.hpp"
+#include "webhooks/json_fields.hpp"
 
 #include <boost/json.hpp>
 
@@ -8,20 +9,8 @@ namespace bot::webhooks {
 namespace json = boost::json;
 namespace {
 
-// The string at `key`, or empty when absent or not a string.
-std::string str(const json::object& o, std::string_view key)
-{
-    if (auto const* v = o.if_contains(key); v && v->is_string())
-        return std::string{v->get_string()};
-    return {};
-}
-
-const json::object* obj(const json::object& o, std::string_view key)
-{
-    if (auto const* v = o.if_contains(key); v && v->is_object())
-        return &v->get_object();
-    return nullptr;
-}
+using json_fields::obj;
+using json_fields::str;
 
 std::optional<json::object> parse_object(std::string_view text)
 {

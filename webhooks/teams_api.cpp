@@ -51,24 +51,6 @@ std::string form_body(const std::map<std::string, std::string>& fields)
     return body;
 }
 
-// Delta-seconds only; an HTTP date or junk counts as absent.
-std::optional<std::chrono::seconds> parse_retry_after(const http_result& r)
-{
-    auto const value = r.header("retry-after");
-    if (!value)
-        return std::nullopt;
-    std::string_view v = *value;
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t'))
-        v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t'))
-        v.remove_suffix(1);
-    long long seconds = 0;
-    auto const [end, ec] = std::from_chars(v.data(), v.data() + v.size(), seconds);
-    if (ec != std::errc{} || end != v.data() + v.size() || seconds < 0)
-        return std::nullopt;
-    return std::chrono::seconds{seconds};
-}
-
 // The service's own words for a failure: Bot Connector and Power Automate send
 // {"error":{"code":…,"message":…}}, Entra ID's token endpoint {"error":"invalid_client",…}.
 // The code wins (callers compare it: "BotNotInConversationRoster"); empty when neither is there.
@@ -100,7 +82,7 @@ teams_call to_call(http_result const& r)
     out.http_status = r.status;
     out.ok = r.status >= 200 && r.status < 300;
     if (r.status == 429 || r.status == 503)
-        out.retry_after = parse_retry_after(r);
+        out.retry_after = r.retry_after();
     boost::system::error_code ec;
     auto parsed = json::parse(r.body, ec);
     if (!ec && parsed.is_object())

@@ -1,23 +1,14 @@
 #include "webhooks/teams_payloads.hpp"
 
+#include "webhooks/json_fields.hpp"
+
 #include <boost/json.hpp>
 
 namespace bot::webhooks {
 namespace json = boost::json;
 namespace {
-std::string str(const json::object& o, std::string_view key)
-{
-    if (auto const* v = o.if_contains(key); v && v->is_string())
-        return std::string{v->get_string()};
-    return {};
-}
-
-const json::object* obj(const json::object& o, std::string_view key)
-{
-    if (auto const* v = o.if_contains(key); v && v->is_object())
-        return &v->get_object();
-    return nullptr;
-}
+using json_fields::obj;
+using json_fields::str;
 
 void replace_all(std::string& s, std::string_view from, std::string_view to)
 {

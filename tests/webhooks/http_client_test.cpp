@@ -271,3 +271,21 @@ TEST_CASE("four threads sharing one client each get their own answers")
     // At most one connection per thread at a time; kept-alive ones are reused.
     CHECK(server.connections() <= 4);
 }
+
+TEST_CASE("Retry-After is read as delta-seconds, and anything else counts as absent")
+{
+    auto with = [](std::string value) {
+        bot::webhooks::http_result r;
+        r.status = 429;
+        r.headers["retry-after"] = std::move(value);
+        return r.retry_after();
+    };
+    CHECK(with("30") == std::chrono::seconds{30});
+    CHECK(with(" 7\t") == std::chrono::seconds{7});
+    CHECK(with("0") == std::chrono::seconds{0});
+    CHECK_FALSE(with("Wed, 21 Oct 2015 07:28:00 GMT").has_value());
+    CHECK_FALSE(with("-5").has_value());
+    CHECK_FALSE(with("12s").has_value());
+    CHECK_FALSE(with("").has_value());
+    CHECK_FALSE(bot::webhooks::http_result{}.retry_after().has_value());
+}
