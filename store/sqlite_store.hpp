@@ -10,7 +10,7 @@
 // transaction has committed; a write made alone gets a transaction of its own.
 // Reads of a file database use a second connection, so they never wait for a write
 // (WAL readers see the last commit); an in-memory database has one connection for
-// both. Several objects and several processes may open the same file: the database
+// both. A thread can also run many calls in one transaction of its own (run_batch()). Several objects and several processes may open the same file: the database
 // runs in WAL mode with a 5 s busy timeout, and every write runs in a BEGIN
 // IMMEDIATE transaction.
 //
@@ -30,8 +30,9 @@
 #include "bot/directory.hpp"
 #include "bot/outbox.hpp"
 
-#include <cstddef>
 #include <atomic>
+#include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -173,6 +174,25 @@ public:
     result<void> remember_conversation(platform where, std::string_view channel, const conversation_ref& ref) override;
     result<std::optional<conversation_ref>> find_conversation(platform where, std::string_view channel) override;
 
+    // Batches
+
+    // Runs `body` on this thread inside one write transaction, so that everything it
+    // writes commits at once: the way a stream of commands shares one commit. Inside
+    // `body`, every write through this store made on this thread runs under a
+    // savepoint of its own in that transaction and returns as soon as it is written
+    // (not yet committed): a failed write (a conflict, a duplicate event key) is rolled
+    // back alone and returns its error, as it would outside; reads made on this thread
+    // see the batch's writes. Other threads meanwhile read the last commit, and their
+    // writes wait for the batch. Case numbers are reserved in the batch's transaction;
+    // those it does not hand out go back before it commits.
+    //
+    // Returns the COMMIT's result. On any failure (the transaction could not begin, or
+    // was lost half-way, or COMMIT failed) nothing `body` wrote is stored, and what it
+    // computed from its writes must be discarded: run it again (outside a batch, say).
+    // A call made inside `body` is part of the same batch. If `body` throws, the batch
+    // rolls back and the exception propagates.
+    result<void> run_batch(const std::function<void()>& body);
+
     // Administration and diagnostics
 
     // Replaces the customers, channels and people tables with the configured ones,
@@ -220,6 +240,8 @@ private:
     // meanwhile; returns once that transaction has committed (or failed). See
     // "group commit" in sqlite_store.cpp.
     result<void> write(write_op op);
+    result<void> write_in_batch(write_op op);           // on the batch's thread
+    bool batching() const noexcept;                     // this thread is running a batch of this store
     void run_group(std::span<write_job* const> group);  // with mutex_ held
     result<void> run_alone(write_op op);                // with mutex_ held
 
@@ -240,6 +262,9 @@ private:
     case_id next_id_ = 1;              // the next number of the block…
     case_id reserved_until_ = 0;       // …and its last (none left when next_id_ > reserved_until_)
     std::atomic<int> wanting_ids_{0};  // threads in allocate_case_id(): the next block's size
+
+    struct batch_state;                // the batch run_batch() is running, on the thread holding mutex_
+    batch_state* batch_ = nullptr;
 
     std::mutex queue_mutex_;           // guards queue_ and writing_
     std::vector<write_job*> queue_;    // writes waiting for the next group, oldest first

@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -13,5 +14,9 @@ response text_response(boost::beast::http::status status, std::string body);
 response json_response(boost::beast::http::status status, const boost::json::object& body);
 response empty_response(boost::beast::http::status status);
 response method_not_allowed(std::string_view allowed);
+
+// make()'s answer; if it throws, 500 "internal error" (logged): a bug in one request's
+// work must cost that request a 500, never the whole server.
+response answer_or_500(const std::function<response()>& make);
 
 }  // namespace bot::webhooks

@@ -2,7 +2,7 @@
 
 #include "commands/case_command.hpp"
 #include "commands/handlers.hpp"
-#include "webhooks/budget.hpp"
+#include "webhooks/command_batches.hpp"
 #include "webhooks/form.hpp"
 #include "webhooks/http_responses.hpp"
 #include "webhooks/json_fields.hpp"
@@ -155,8 +155,6 @@ void slack_app::handle(request&& req, responder respond)
         auto out = dispatch_.run(cmd.text, in, ctx);
         if (!out)
             d_.log->error("slack: /case failed: {}", out.error().message());
-        if (d_.wake_delivery)
-            d_.wake_delivery();
         return json_response(http::status::ok, slack_reply(out ? *out : commands::apology(out.error())));
     };
     auto follow_up = [this, url = cmd.response_url](response late) {
@@ -166,18 +164,27 @@ void slack_app::handle(request&& req, responder respond)
         auto body = json::parse(late.body(), ec);
         if (ec || !body.is_object())
             return;
-        auto sent = d_.api->post_json(url, body.get_object());
-        if (!sent.ok)
-            d_.log->warn("slack: response_url post failed: {}", sent.error);
+        // Called from the command batch: the post goes out from the pool.
+        boost::asio::post(d_.pool, [this, url, body = std::move(body)] {
+            auto sent = d_.api->post_json(url, body.get_object());
+            if (!sent.ok)
+                d_.log->warn("slack: response_url post failed: {}", sent.error);
+        });
     };
-    run_within_budget(d_.pool, d_.timers, d_.budget,
-                      {std::move(work),
-                       [] {
-                           return json_response(http::status::ok,
-                                                slack_reply(commands::reply::info("Working on it…")));
-                       },
-                       std::move(follow_up)},
-                      std::move(respond));
+    run_command({std::move(work),
+                 [] { return json_response(http::status::ok, slack_reply(commands::reply::info("Working on it…"))); },
+                 std::move(follow_up)},
+                std::move(respond));
+}
+
+void slack_app::run_command(budget_plan plan, responder respond)
+{
+    run_within_budget(
+        d_.deadlines,
+        [this](std::function<response()> work, std::function<void(response)> done) {
+            d_.commands.submit(std::move(work), std::move(done));
+        },
+        std::move(plan), std::move(respond));
 }
 
 void slack_app::on_interaction(const request& req, const std::shared_ptr<const desk_snapshot>& desk,
@@ -218,8 +225,7 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
             verb = "resolve";
         else
             return respond(now_ok());
-        run_within_budget(
-            d_.pool, d_.timers, d_.budget,
+        run_command(
             {[this, desk, action, verb] {
                  auto who = identify(*desk, action.user_id, action.user_team, action.channel_id, false);
                  if (!who) {
@@ -237,8 +243,6 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
                  if (r.kind != commands::reply_kind::ok)
                      tell(action.channel_id, action.thread_ts.empty() ? action.message_ts : action.thread_ts,
                           action.user_id, r.text, {});
-                 if (d_.wake_delivery)
-                     d_.wake_delivery();
                  return text_response(http::status::ok, "");
              },
              now_ok, {}},
@@ -250,8 +254,7 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
     if (!v)
         return respond(now_ok());
     auto submission = *v;
-    run_within_budget(
-        d_.pool, d_.timers, d_.budget,
+    run_command(
         {[this, desk, submission]() -> response {
              auto const meta = parse_metadata(submission.private_metadata);
              auto const channel = json_fields::str(meta, "channel");
@@ -284,8 +287,6 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
                      return view_errors("title", commands::apology(out.error()).text);
                  if (out->kind != commands::reply_kind::ok)
                      return view_errors("title", out->text);
-                 if (d_.wake_delivery)
-                     d_.wake_delivery();
                  return text_response(http::status::ok, "");
              }
              if (submission.callback_id == severity_view) {
@@ -302,8 +303,6 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
                  auto const r = out ? *out : commands::apology(out.error());
                  if (r.kind != commands::reply_kind::ok)
                      return view_errors("reason", r.text);
-                 if (d_.wake_delivery)
-                     d_.wake_delivery();
                  return text_response(http::status::ok, "");
              }
              return text_response(http::status::ok, "");

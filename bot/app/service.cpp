@@ -10,6 +10,8 @@
 #include "webhooks/slack_app.hpp"
 #include "webhooks/slack_sender.hpp"
 #include "webhooks/bot_framework_auth.hpp"
+#include "webhooks/budget.hpp"
+#include "webhooks/command_batches.hpp"
 #include "webhooks/teams_api.hpp"
 #include "webhooks/teams_app.hpp"
 #include "webhooks/teams_sender.hpp"
@@ -90,8 +92,12 @@ struct service::impl {
                                               settings.delivery.max_attempts, 20, std::chrono::milliseconds{1000},
                                               o.channel_burst},
                    log),
+          slack_deadlines(timers.get_executor(), o.budget),
+          batches([this](const std::function<void()>& body) { return store->run_batch(body); },
+                  [this] { delivery.wake(); }, log),
           slack(webhooks::slack_app::deps{*store, *store, clock, desk, pool.get_executor(), timers.get_executor(),
-                                          &api, [this] { delivery.wake(); }, log, o.budget})
+                                          batches, slack_deadlines, &api, [this] { delivery.wake(); }, log,
+                                          o.budget})
     {
         // Teams: the Bot Framework bot when an app id is configured (its password lets it
         // post); the outgoing webhook and Workflows posts need neither.
@@ -187,6 +193,8 @@ struct service::impl {
     webhooks::slack_sender slack_out;
     log_sender cli_out;
     webhooks::delivery_worker delivery;
+    webhooks::answer_deadlines slack_deadlines;
+    webhooks::command_batches batches;   // Slack's slash commands, buttons and forms
     webhooks::slack_app slack;
     std::unique_ptr<webhooks::bot_framework_auth> teams_auth;
     std::unique_ptr<webhooks::teams_connector> connector;
@@ -258,14 +266,16 @@ void service::stop()
     i.stopped = true;
     i.stopping = true;                    // no new scheduler passes
     i.server->stop();                     // in-flight requests finish first
-    i.pool.join();                        // and the commands they started
+    i.batches.stop();                     // and the commands they started
+    i.pool.join();                        // and what those left for the pool (response_url posts)
     boost::asio::post(i.timers, [&i] { i.tick.cancel(); });
     i.timer_work.reset();
     i.timers.stop();
     if (i.timer_thread.joinable())
         i.timer_thread.join();
     i.delivery.stop();                    // sends what is due, then stops
-    i.log->info("casebot stopped after {} requests", i.server->requests_served());
+    i.log->info("casebot stopped after {} requests ({} commands in {} batches)", i.server->requests_served(),
+                i.batches.commands_run(), i.batches.batches_run());
 }
 
 store::sqlite_store& service::store()

@@ -13,7 +13,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -1553,4 +1555,113 @@ TEST_CASE("a Teams channel's conversation reference is remembered and replaced")
     CHECK(got->service_url == "https://smba.example/emea/");
     CHECK(got->conversation_id == "19:globex");
     CHECK_FALSE(store->find_conversation(platform::slack, "19:globex").value().has_value());
+}
+
+// ---- batches
+
+TEST_CASE("a batch's writes are read back inside it, commit together, and a conflict fails alone")
+{
+    temp_dir dir;
+    auto const path = dir.file("casebot.db");
+    auto store = open_store(path);
+    REQUIRE(store->sync_directory(sample_directory()).has_value());
+    auto other = open_store(path);   // another process: sees only what has committed
+
+    std::vector<case_id> ids;
+    result<void> stale = {};
+    bool seen_inside = false;
+    std::optional<case_record> outside_during;
+    auto const done = store->run_batch([&] {
+        for (int i = 0; i < 3; ++i) {
+            auto const id = store->allocate_case_id();
+            REQUIRE(id.has_value());
+            ids.push_back(*id);
+            REQUIRE(store->commit(::opening(basic_case(*id))).has_value());
+        }
+        // The batch reads its own writes, on its own thread…
+        seen_inside = store->find(ids[1]).value().has_value();
+        auto const before = found(*store, ids[0]);
+        REQUIRE(store->commit(update(before, before, utc("2025-03-03T16:00:00Z"))).has_value());
+        stale = store->commit(update(before, before, utc("2025-03-03T16:05:00Z")));   // version 1 is gone
+        // …while nobody else sees them before the commit.
+        outside_during = other->find(ids[0]).value();
+    });
+    REQUIRE(done.has_value());
+    CHECK(ids == std::vector<case_id>{1, 2, 3});
+    CHECK(seen_inside);
+    CHECK_FALSE(outside_during.has_value());
+    REQUIRE_FALSE(stale.has_value());
+    CHECK(stale.error() == errc::conflict);
+    CHECK(found(*other, ids[0]).version == 2);
+    CHECK(other->history(ids[0]).value().size() == 2);   // opened and claimed once
+    CHECK(found(*other, ids[2]).title == "Export #3 fails");
+
+    // The block of numbers the batch reserved and did not use went back to the counter.
+    CHECK(other->allocate_case_id().value() == 4);
+}
+
+TEST_CASE("a batch that cannot commit leaves nothing behind, and the store carries on")
+{
+    temp_dir dir;
+    auto const path = dir.file("casebot.db");
+    auto store = open_store(path);
+    REQUIRE(store->sync_directory(sample_directory()).has_value());
+
+    SUBCASE("the transaction is lost half-way: later writes of the batch fail, nothing commits")
+    {
+        // A trigger rolls the whole transaction back, as SQLite does by itself after
+        // SQLITE_FULL or SQLITE_IOERR.
+        raw_db raw{path};
+        raw.must("CREATE TRIGGER lose_all AFTER INSERT ON case_events WHEN NEW.what = 'doomed' "
+                 "BEGIN SELECT RAISE(ROLLBACK, 'lost'); END");
+        result<void> after_loss = {};
+        auto const done = store->run_batch([&] {
+            REQUIRE(store->commit(::opening(basic_case(1))).has_value());
+            auto doomed = ::opening(basic_case(2));
+            doomed.events.front().what = "doomed";
+            CHECK_FALSE(store->commit(doomed).has_value());
+            after_loss = store->commit(::opening(basic_case(3)));
+        });
+        CHECK_FALSE(done.has_value());
+        CHECK_FALSE(after_loss.has_value());
+        raw.must("DROP TRIGGER lose_all");
+        CHECK(raw.integer("SELECT count(*) FROM cases") == 0);
+    }
+    SUBCASE("the batch throws: it rolls back and the exception reaches the caller")
+    {
+        CHECK_THROWS_AS(store->run_batch([&] {
+            REQUIRE(store->commit(::opening(basic_case(1))).has_value());
+            throw std::runtime_error("a bug in a command");
+        }),
+                        std::runtime_error);
+        CHECK_FALSE(store->find(1).value().has_value());
+    }
+    // Either way the store is usable, and numbers are not handed out twice.
+    auto const id = store->allocate_case_id();
+    REQUIRE(id.has_value());
+    CHECK(store->commit(::opening(basic_case(*id))).has_value());
+    CHECK(found(*store, *id).id == *id);
+}
+
+TEST_CASE("a batch on an in-memory store, nested batches, and other threads' writes waiting for it")
+{
+    auto store = memory_store();
+    std::thread writer;
+    std::atomic<bool> written{false};
+    auto const done = store->run_batch([&] {
+        REQUIRE(store->commit(::opening(basic_case(1))).has_value());
+        // A batch inside the batch is part of it.
+        REQUIRE(store->run_batch([&] { REQUIRE(store->commit(::opening(basic_case(2))).has_value()); }).has_value());
+        CHECK(store->find(2).value().has_value());
+        writer = std::thread([&] {
+            auto const saved = store->commit(::opening(basic_case(3)));   // waits for the batch
+            written = saved.has_value();
+        });
+        std::this_thread::yield();
+        CHECK_FALSE(written.load());
+    });
+    writer.join();
+    REQUIRE(done.has_value());
+    CHECK(written.load());
+    CHECK(ids_of(store->list({list_scope::all, std::nullopt, "", 10}).value()) == std::vector<case_id>{1, 2, 3});
 }

@@ -4,6 +4,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <doctest/doctest.h>
 #include <sys/wait.h>
@@ -285,6 +286,98 @@ TEST_CASE("work that throws answers 500 and the process carries on")
     int const exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     CHECK(killed_by == 0);   // SIGABRT (6) from std::terminate
     CHECK(exit_code == 0);   // 1: no answer, or not a 500
+}
+
+
+// The deadlines kept by one answer_deadlines timer; the work started on the pool.
+bot::webhooks::work_starter on_pool(executors& ex)
+{
+    return [pool = ex.pool()](std::function<response()> work, std::function<void(response)> done) {
+        boost::asio::post(pool, [work = std::move(work), done = std::move(done)] { done(work()); });
+    };
+}
+
+TEST_CASE("with shared deadlines, quick work answers itself and the deadline queue lets go of it")
+{
+    executors ex;
+    answers got;
+    std::atomic<int> stand_ins{0};
+    bot::webhooks::answer_deadlines deadlines{ex.timers(), 2000ms};
+    int const requests = 50;
+    for (int i = 0; i < requests; ++i)
+        run_within_budget(deadlines, on_pool(ex),
+                          budget_plan{[i] { return says("real " + std::to_string(i)); },
+                                      [&] {
+                                          ++stand_ins;
+                                          return says("stand-in");
+                                      },
+                                      got.follow_up(i)},
+                          got.responder(i));
+    REQUIRE(got.wait_responses(static_cast<std::size_t>(requests)));
+    // A new request drops the answered ones from the front of the queue.
+    run_within_budget(deadlines, on_pool(ex), budget_plan{[] { return says("last"); }, [] { return says("x"); }, {}},
+                      got.responder(requests));
+    CHECK(deadlines.watched() <= 1);
+    REQUIRE(got.wait_responses(static_cast<std::size_t>(requests) + 1));
+    CHECK(stand_ins == 0);
+    CHECK(got.follow_ups().empty());
+    ex.finish();   // waits out the last deadline: nothing is answered twice
+    CHECK(stand_ins == 0);
+    CHECK(got.responses_by_request().size() == static_cast<std::size_t>(requests) + 1);
+}
+
+TEST_CASE("with shared deadlines, late work gets the stand-in at its deadline and a follow-up, the others their answers")
+{
+    executors ex;
+    answers got;
+    gate release;
+    bot::webhooks::answer_deadlines deadlines{ex.timers(), 300ms};
+    auto const started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 3; ++i)
+        run_within_budget(deadlines, on_pool(ex),
+                          budget_plan{[&, i] {
+                                          if (i == 0)
+                                              release.wait();   // the first misses its deadline
+                                          return says("real " + std::to_string(i));
+                                      },
+                                      [] { return says("working on it"); }, got.follow_up(i)},
+                          got.responder(i));
+    REQUIRE(got.wait_responses(3));
+    CHECK(std::chrono::steady_clock::now() - started >= 300ms);
+    auto const responses = got.responses_by_request();
+    CHECK(responses.find(0)->second.body() == "working on it");
+    CHECK(responses.find(1)->second.body() == "real 1");
+    CHECK(responses.find(2)->second.body() == "real 2");
+    release.open();
+    REQUIRE(got.wait_follow_ups(1));
+    ex.finish();
+    CHECK(got.follow_ups() == "real 0");
+    CHECK(got.responses_by_request().size() == 3);   // each client answered once
+}
+
+TEST_CASE("with shared deadlines, requests racing their deadline each get exactly one answer")
+{
+    executors ex;
+    answers got;
+    bot::webhooks::answer_deadlines deadlines{ex.timers(), 1ms};
+    int const requests = 300;
+    for (int i = 0; i < requests; ++i)
+        run_within_budget(deadlines, on_pool(ex),
+                          budget_plan{[i] { return says("real " + std::to_string(i)); },
+                                      [] { return says("stand-in"); }, got.follow_up(i)},
+                          got.responder(i));
+    REQUIRE(got.wait_responses(static_cast<std::size_t>(requests)));
+    ex.finish();
+    auto const responses = got.responses_by_request();
+    auto const follow_ups = got.follow_ups_by_request();
+    for (int i = 0; i < requests; ++i) {
+        CAPTURE(i);
+        REQUIRE(responses.count(i) == 1);
+        if (responses.find(i)->second.body() == "stand-in")
+            CHECK(follow_ups.count(i) == 1);
+        else
+            CHECK(follow_ups.count(i) == 0);
+    }
 }
 
 }  // TEST_SUITE

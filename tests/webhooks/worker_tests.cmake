@@ -9,3 +9,9 @@ casebot_add_test(test_budget
   SOURCES
     budget_test.cpp
   LIBS bot_webhooks)
+
+# Commands run in batches that share one store transaction, on the real SQLite store.
+casebot_add_test(test_command_batches
+  SOURCES
+    command_batches_test.cpp
+  LIBS bot_webhooks bot_store spdlog::spdlog)
