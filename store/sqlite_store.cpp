@@ -1,6 +1,7 @@
 #include "store/sqlite_store.hpp"
 
 #include "store/migrations.hpp"
+#include "store/wal_checkpointer.hpp"
 
 #include <sqlite3.h>
 
@@ -247,6 +248,7 @@ public:
         return {};
     }
 
+    sqlite3* handle() const noexcept { return db_.get(); }
     std::int64_t changes() const noexcept { return sqlite3_changes64(db_.get()); }
     bool in_transaction() const noexcept { return sqlite3_get_autocommit(db_.get()) == 0; }
 
@@ -914,7 +916,14 @@ result<std::unique_ptr<sqlite_store>> sqlite_store::open(const std::string& path
             return ro.error();
         reader = std::move(*second);
     }
-    return std::unique_ptr<sqlite_store>{new sqlite_store{std::move(db), std::move(reader), clk, version}};
+    std::unique_ptr<sqlite_store> store{new sqlite_store{std::move(db), std::move(reader), clk, version}};
+    if (is_file(path)) {
+        auto checkpoints = wal_checkpointer::start(path, store->db_->handle());
+        if (!checkpoints)
+            return checkpoints.error();
+        store->checkpointer_ = std::move(*checkpoints);
+    }
+    return store;
 }
 
 result<int> sqlite_store::migrate(const std::string& path)

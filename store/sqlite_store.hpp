@@ -10,7 +10,9 @@
 // transaction has committed; a write made alone gets a transaction of its own.
 // Reads of a file database use a second connection, so they never wait for a write
 // (WAL readers see the last commit); an in-memory database has one connection for
-// both. A thread can also run many calls in one transaction of its own (run_batch()). Several objects and several processes may open the same file: the database
+// both. A thread can also run many calls in one transaction of its own (run_batch()).
+// A file database is checkpointed on a thread of its own (wal_checkpointer.hpp), so
+// a commit does not stop to copy the log into the database and sync it. Several objects and several processes may open the same file: the database
 // runs in WAL mode with a 5 s busy timeout, and every write runs in a BEGIN
 // IMMEDIATE transaction.
 //
@@ -46,6 +48,7 @@ namespace bot::store {
 namespace detail {
 class connection;  // store/sqlite_store.cpp
 }
+class wal_checkpointer;  // store/wal_checkpointer.hpp
 
 // What a committed transaction survives (SQLite's PRAGMA synchronous, in WAL mode).
 enum class durability {
@@ -252,6 +255,7 @@ private:
     std::unique_ptr<detail::connection> db_;
     std::mutex reader_mutex_;          // guards reader_: one read at a time on it
     std::unique_ptr<detail::connection> reader_;  // file databases only: the connection reads use
+    std::unique_ptr<wal_checkpointer> checkpointer_;  // file databases only: checkpoints off the commit path
     const bot::clock& clock_;
     int schema_version_ = 0;
 
