@@ -1,8 +1,11 @@
 #include "bot/calendar.hpp"
 
 #include <date/tz.h>
+#include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <string_view>
 #include <stdexcept>
 
 namespace bot {
@@ -215,21 +218,50 @@ std::vector<calendar_span> calendar::explain(wall_time from, wall_time to,
     return spans;
 }
 
-std::string calendar::local_text(wall_time t) const
+namespace {
+// The civil time `t` shows in a zone, without date::format's stream and locale
+// (it was a tenth of a command's time, and every command formats a deadline).
+struct local_fields {
+    date::year_month_day day;
+    date::weekday weekday;
+    date::hh_mm_ss<std::chrono::seconds> time;
+    std::chrono::seconds offset;
+    std::string abbrev;
+};
+
+local_fields fields_of(const date::time_zone* zone, wall_time t)
 {
-    auto text = date::format("%a %d %b %Y %H:%M %Z", date::make_zoned(zone_, t));
-    if (text.size() > 4 && text[4] == '0')  // "Mon 09 Mar" reads better as "Mon 9 Mar"
-        text.erase(4, 1);
-    return text;
+    auto const info = zone->get_info(t);
+    auto const local = t + info.offset;
+    auto const midnight = date::floor<date::days>(local);
+    return {date::year_month_day{midnight}, date::weekday{midnight},
+            date::hh_mm_ss<std::chrono::seconds>{local - midnight}, info.offset, info.abbrev};
 }
 
+constexpr std::array<std::string_view, 7> weekday_names{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr std::array<std::string_view, 12> month_names{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+}  // namespace
+
+// "Mon 9 Mar 2025 09:30 EDT" (no leading zero on the day: it reads better).
+std::string calendar::local_text(wall_time t) const
+{
+    auto const f = fields_of(zone_, t);
+    return fmt::format("{} {} {} {} {:02}:{:02} {}", weekday_names[f.weekday.c_encoding()],
+                       static_cast<unsigned>(f.day.day()), month_names[static_cast<unsigned>(f.day.month()) - 1],
+                       static_cast<int>(f.day.year()), f.time.hours().count(), f.time.minutes().count(), f.abbrev);
+}
+
+// "2025-03-10T09:30:00-04:00".
 std::string calendar::rfc3339(wall_time t) const
 {
-    auto const zoned = date::make_zoned(zone_, t);
-    auto text = date::format("%Y-%m-%dT%H:%M:%S%z", zoned);
-    // %z gives -0400; RFC 3339 wants -04:00.
-    text.insert(text.size() - 2, ":");
-    return text;
+    auto const f = fields_of(zone_, t);
+    auto const offset_minutes = f.offset.count() / 60;
+    auto const magnitude = offset_minutes < 0 ? -offset_minutes : offset_minutes;
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}", static_cast<int>(f.day.year()),
+                       static_cast<unsigned>(f.day.month()), static_cast<unsigned>(f.day.day()),
+                       f.time.hours().count(), f.time.minutes().count(), f.time.seconds().count(),
+                       offset_minutes < 0 ? '-' : '+', magnitude / 60, magnitude % 60);
 }
 
 std::string format_duration(seconds d)
