@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates tzdata
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libspdlog-dev libfmt-dev doctest-dev libtomlplusplus-dev libhowardhinnant-date-dev
-  libsqlite3-dev sqlite3 libssl-dev openssl
+  libsqlite3-dev sqlite3 libssl-dev openssl libtcmalloc-minimal4
   curl wrk
 )
 
