@@ -200,6 +200,11 @@ class detail::connection {
 public:
     static result<std::unique_ptr<connection>> open(const std::string& path)
     {
+        // SQLite counts its memory under one global mutex by default: every allocation
+        // of every connection, on every thread, would take it. Nothing reads the counts.
+        // Effective only before SQLite initializes (the first open in the process).
+        static bool const untracked = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+        (void)untracked;
         sqlite3* raw = nullptr;
         // NOMUTEX: sqlite_store serializes calls itself.
         int const rc = sqlite3_open_v2(path.c_str(), &raw,
