@@ -41,6 +41,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <vector>
 
 namespace bot::store {
@@ -266,6 +267,16 @@ private:
     case_id next_id_ = 1;              // the next number of the block…
     case_id reserved_until_ = 0;       // …and its last (none left when next_id_ > reserved_until_)
     std::atomic<int> wanting_ids_{0};  // threads in allocate_case_id(): the next block's size
+
+    // Users' teams seen lately (remember_user_team), by "platform\nuser": most requests
+    // repeat a sighting and need no statement at all.
+    struct sighting {
+        std::string team;
+        wall_time at;
+    };
+    static constexpr std::size_t max_sightings = 50'000;
+    std::mutex sightings_mutex_;
+    std::unordered_map<std::string, sighting> sightings_;
 
     struct batch_state;                // the batch run_batch() is running, on the thread holding mutex_
     batch_state* batch_ = nullptr;
