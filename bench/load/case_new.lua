@@ -60,7 +60,7 @@ function init(args)
   if secret == nil or secret == "" then
     error("case_new.lua: SLACK_SIGNING_SECRET is not set")
   end
-  local out_dir = args[1] or "."
+  local out_dir = args[1] or os.getenv("TMPDIR") or "/tmp"   -- never the source tree
   local tag = args[2] or tostring(os.time())
   stop_at = args[3] and (now_seconds() + tonumber(args[3])) or math.huge
   active = tonumber(args[3] or "0")  -- global: done() reads it
