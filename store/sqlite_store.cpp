@@ -1124,7 +1124,8 @@ constexpr case_id max_id_block = 64;
 // write as a group does, so each succeeds or fails on its own.
 
 struct sqlite_store::batch_state {
-    bool lost = false;            // the transaction is gone or unusable: the batch fails
+    bool lost = false;            // the transaction is gone or unusable: the batch fails…
+    errc failure = errc::storage_failed;   // …and every write since with this
     case_id next_id = 1;          // numbers reserved in the batch's transaction…
     case_id reserved_until = 0;   // …up to here (none left when next_id > reserved_until)
 };
@@ -1135,37 +1136,55 @@ result<void> sqlite_store::run_batch(const std::function<void()>& body)
         body();
         return batch_->lost ? result<void>{errc::storage_failed} : result<void>{};
     }
-    std::lock_guard db_lock{mutex_};
-    auto tx = transaction::begin(*db_);
-    if (!tx)
-        return tx.error();
-    batch_state state;
-    struct enter {  // leaves batch mode however body ends (an exception included)
+    struct enter {  // batch mode for this thread, left however body ends (an exception included)
         sqlite_store& self;
-        enter(sqlite_store& s, batch_state& st) noexcept : self(s)
+        const sqlite_store* outer;   // another store's batch this one runs inside, if any
+        enter(sqlite_store& s, batch_state& st) noexcept : self(s), outer(batching_store)
         {
             self.batch_ = &st;
             batching_store = &s;
         }
         ~enter()
         {
-            batching_store = nullptr;
+            batching_store = outer;
             self.batch_ = nullptr;
         }
-    } in_batch{*this, state};
+    };
+    std::lock_guard db_lock{mutex_};
+    auto tx = transaction::begin(*db_);
+    if (!tx) {
+        if (tx.error() != errc::storage_busy)
+            return tx.error();
+        // Another process held the write lock past the busy timeout. Each write of the
+        // body would wait as long again, one after the other; instead each fails at once
+        // with storage_busy, as every write of a group commit would, and the body's
+        // results (its commands' apologies) stand.
+        batch_state refused;
+        refused.lost = true;
+        refused.failure = errc::storage_busy;
+        enter in_batch{*this, refused};
+        body();
+        return errc::storage_busy;
+    }
+    batch_state state;
+    enter in_batch{*this, state};
     body();
+    // From here a failure means the body's writes are lost: never storage_busy, which
+    // would tell the caller that its results stand.
     if (state.lost || !db_->in_transaction())
         return errc::storage_failed;  // the transaction rolls back
     if (state.next_id <= state.reserved_until) {  // give back the numbers not handed out
         auto st = db_->prepare(return_case_ids_sql);
         if (!st)
-            return st.error();
+            return errc::storage_failed;
         st->bind_int(1, state.next_id - 1);
         st->bind_int(2, state.reserved_until);
         if (auto back = st->run(); !back)
-            return back.error();
+            return errc::storage_failed;
     }
-    return tx->commit();
+    if (auto committed = tx->commit(); !committed)
+        return errc::storage_failed;
+    return {};
 }
 
 result<void> sqlite_store::write_in_batch(write_op op)
@@ -1173,7 +1192,7 @@ result<void> sqlite_store::write_in_batch(write_op op)
     auto& batch = *batch_;
     if (batch.lost || !db_->in_transaction()) {
         batch.lost = true;
-        return errc::storage_failed;
+        return batch.failure;
     }
     auto item = savepoint::begin(*db_, group_item);
     if (!item) {
@@ -2132,15 +2151,24 @@ result<void> sqlite_store::remember_user_team(platform where, std::string_view u
     auto key = std::string{to_string(where)} + '\n' + std::string{user};
     {
         std::lock_guard lock{sightings_mutex_};
-        if (auto it = sightings_.find(key); it != sightings_.end() && it->second.team == team &&
-                                            it->second.at <= at && at - it->second.at < sighting_refresh)
-            return {};
+        if (auto it = sightings_.find(key); it != sightings_.end()) {
+            if (it->second.team == team && it->second.at <= at && at - it->second.at < sighting_refresh)
+                return {};
+            sightings_.erase(it);   // about to read and maybe write: the entry is stale either way
+        }
     }
+    // Only what is stored is remembered: never inside a batch, whose writes (and the
+    // reads that see them) may still roll back. Of two sightings remembered at once
+    // the later one stays.
     auto const remember = [&](wall_time seen) {
+        if (batching())
+            return;
         std::lock_guard lock{sightings_mutex_};
         if (sightings_.size() >= max_sightings)
             sightings_.clear();   // a simple bound: the next requests read again
-        sightings_.insert_or_assign(std::move(key), sighting{std::string{team}, seen});
+        auto [it, added] = sightings_.try_emplace(key, sighting{std::string{team}, seen});
+        if (!added && it->second.at < seen)
+            it->second = sighting{std::string{team}, seen};
     };
     std::optional<wall_time> seen_on_team;   // the stored sighting, if it is recent and on this team
     {
@@ -2170,7 +2198,7 @@ result<void> sqlite_store::remember_user_team(platform where, std::string_view u
         st->bind_time(4, at);
         return st->run();
     });
-    if (written && !batching())   // a batch's write is not stored until the batch commits
+    if (written)
         remember(at);
     return written;
 }

@@ -190,9 +190,12 @@ public:
     // writes wait for the batch. Case numbers are reserved in the batch's transaction;
     // those it does not hand out go back before it commits.
     //
-    // Returns the COMMIT's result. On any failure (the transaction could not begin, or
-    // was lost half-way, or COMMIT failed) nothing `body` wrote is stored, and what it
-    // computed from its writes must be discarded: run it again (outside a batch, say).
+    // Returns the COMMIT's result. On a failure (the transaction was lost half-way, or
+    // COMMIT failed) nothing `body` wrote is stored, and what it computed from its writes
+    // must be discarded: run it again (outside a batch, say). One exception:
+    // storage_busy means another process held the database past the busy timeout before
+    // the batch began; `body` then ran with every write failing storage_busy at once (as
+    // each would have alone, after its own wait), and its results stand.
     // A call made inside `body` is part of the same batch. If `body` throws, the batch
     // rolls back and the exception propagates.
     result<void> run_batch(const std::function<void()>& body);

@@ -106,7 +106,11 @@ void command_batches::run_batch(std::deque<job>& jobs)
         threw = true;
         log_->error("commands: a batch of {} failed: {}", jobs.size(), e.what());
     }
-    if (!committed) {
+    if (!committed && !threw && committed.error() == errc::storage_busy) {
+        // The database was locked before the batch began: each command saw its writes
+        // refused as busy and answered so (an apology); those answers stand.
+        log_->warn("commands: the database stayed locked; {} command(s) answered busy", jobs.size());
+    } else if (!committed) {
         // Nothing of the batch is stored, so no answer computed inside it may go out.
         // Each command runs again alone: one that fails then gets its own error.
         log_->warn("commands: a batch of {} did not commit ({}); running each alone", jobs.size(),

@@ -50,7 +50,9 @@ public:
     // Queues `work`; `done` gets its answer, on the batch thread, once the batch has
     // committed. If the batch cannot commit, each of its commands runs again alone (in
     // its own transaction, through the store's usual writes) and is answered with
-    // that result: nothing is answered from a batch that did not commit. A work that
+    // that result: nothing is answered from a batch that did not commit (except when
+    // the database was locked before it began: then each command has already met a
+    // busy store, as it would alone, and answers so). A work that
     // throws answers 500 (logged). After stop(), submit runs the work alone at once.
     void submit(std::function<response()> work, std::function<void(response)> done);
 

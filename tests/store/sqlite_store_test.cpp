@@ -1665,3 +1665,79 @@ TEST_CASE("a batch on an in-memory store, nested batches, and other threads' wri
     CHECK(written.load());
     CHECK(ids_of(store->list({list_scope::all, std::nullopt, "", 10}).value()) == std::vector<case_id>{1, 2, 3});
 }
+
+TEST_CASE("a user's team changed inside a batch is never answered from a stale memory")
+{
+    temp_dir dir;
+    auto const path = dir.file("casebot.db");
+    auto store = open_store(path);
+    auto const t0 = utc("2025-03-03T15:00:00Z");
+    auto const team = [&] { return store->user_team(platform::slack, "U-BOB").value(); };
+    REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-ACME", t0).has_value());   // remembered
+
+    SUBCASE("a batch that commits another team: the next sighting of the old team writes again")
+    {
+        REQUIRE(store->run_batch([&] {
+                         REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-GRID", t0 + seconds{10}));
+                     }).has_value());
+        CHECK(team() == "T-GRID");
+        REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-ACME", t0 + seconds{20}).has_value());
+        CHECK(team() == "T-ACME");
+    }
+    SUBCASE("a batch that rolls back: what it wrote and read is not remembered")
+    {
+        raw_db raw{path};
+        raw.must("DELETE FROM chat_users");   // as if never seen: the next sighting must write
+        CHECK_THROWS_AS(store->run_batch([&] {
+            REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-GRID", t0 + seconds{10}));
+            REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-GRID", t0 + seconds{11}));  // reads it
+            throw std::runtime_error("the batch is lost");
+        }),
+                        std::runtime_error);
+        REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-GRID", t0 + seconds{12}).has_value());
+        CHECK(team() == "T-GRID");   // written now: the lost batch's sighting was not trusted
+    }
+}
+
+TEST_CASE("a batch that finds the database locked answers every write busy at once, and stores nothing")
+{
+    temp_dir dir;
+    auto const path = dir.file("casebot.db");
+    auto store = open_store(path);
+    REQUIRE(store->sync_directory(sample_directory()).has_value());
+    REQUIRE(store->commit(::opening(basic_case(1))).has_value());
+    raw_db raw{path};
+    raw.must("BEGIN IMMEDIATE");
+    std::vector<result<void>> writes;
+    bool read_ok = false;
+    auto const done = store->run_batch([&] {   // waits the 5 s busy timeout once, to begin
+        writes.push_back(store->commit(::opening(basic_case(2))));
+        writes.push_back(store->commit(::opening(basic_case(3))));
+        read_ok = store->find(1).value().has_value();   // reads still see the last commit
+    });
+    raw.must("ROLLBACK");
+    REQUIRE_FALSE(done.has_value());
+    CHECK(done.error() == errc::storage_busy);
+    REQUIRE(writes.size() == 2);
+    for (auto const& w : writes) {
+        REQUIRE_FALSE(w.has_value());
+        CHECK(w.error() == errc::storage_busy);
+    }
+    CHECK(read_ok);
+    CHECK(store->count_open_cases().value() == 1);
+    CHECK(store->commit(::opening(basic_case(2))).has_value());   // and the store carries on
+}
+
+TEST_CASE("a batch of one store inside a batch of another keeps each store's writes in its own")
+{
+    auto first = memory_store();
+    auto second = memory_store();
+    auto const done = first->run_batch([&] {
+        REQUIRE(first->commit(::opening(basic_case(1))).has_value());
+        REQUIRE(second->run_batch([&] { REQUIRE(second->commit(::opening(basic_case(7))).has_value()); }));
+        REQUIRE(first->commit(::opening(basic_case(2))).has_value());   // back in the first batch
+    });
+    REQUIRE(done.has_value());
+    CHECK(ids_of(first->list({list_scope::all, std::nullopt, "", 10}).value()) == std::vector<case_id>{1, 2});
+    CHECK(ids_of(second->list({list_scope::all, std::nullopt, "", 10}).value()) == std::vector<case_id>{7});
+}

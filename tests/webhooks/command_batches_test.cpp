@@ -268,4 +268,29 @@ TEST_CASE("stopping runs what is queued, and a command submitted after the stop 
     CHECK(store->count_open_cases().value() == 6);
 }
 
+TEST_CASE("when the database is locked, each command of the batch answers busy once and is not run again")
+{
+    temp_db db;
+    auto store = open_store(db.path());
+    std::atomic<int> runs{0};
+    // As run_batch does when another process holds the lock: the body runs, the writes
+    // are refused, and the batch reports storage_busy.
+    command_batches batches{[&](const std::function<void()>& body) -> bot::result<void> {
+                                body();
+                                return bot::errc::storage_busy;
+                            },
+                            {}, nullptr};
+    answers got;
+    for (int i = 0; i < 3; ++i)
+        batches.submit(
+            [&] {
+                ++runs;
+                return bot::webhooks::text_response(http::status::ok, "busy, try again");
+            },
+            got.to(i));
+    REQUIRE(got.wait(3));
+    CHECK(runs == 3);
+    CHECK(got.all().at(2).body() == "busy, try again");
+}
+
 }  // TEST_SUITE
