@@ -1,5 +1,6 @@
 #include "webhooks/budget.hpp"  // first: proves the header is self-contained
 
+#include "support/gate.hpp"
 #include "webhooks/http_responses.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -57,28 +58,7 @@ private:
     std::thread timer_thread_;
 };
 
-// Closed until open(); wait() gives up after a generous timeout so a broken test ends.
-class gate {
-public:
-    void open()
-    {
-        {
-            std::lock_guard lock{mutex_};
-            open_ = true;
-        }
-        opened_.notify_all();
-    }
-    bool wait()
-    {
-        std::unique_lock lock{mutex_};
-        return opened_.wait_for(lock, 5s, [this] { return open_; });
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable opened_;
-    bool open_ = false;
-};
+using bot::test::gate;
 
 // What a request's client got (responder) and what went to the follow-up, by request.
 class answers {

@@ -1,6 +1,7 @@
 #include "webhooks/command_batches.hpp"  // first: proves the header is self-contained
 
 #include "store/sqlite_store.hpp"
+#include "support/gate.hpp"
 #include "support/test_time.hpp"
 #include "webhooks/http_responses.hpp"
 
@@ -107,27 +108,7 @@ private:
     std::map<int, response> got_;
 };
 
-class gate {
-public:
-    void open()
-    {
-        {
-            std::lock_guard lock{mutex_};
-            open_ = true;
-        }
-        opened_.notify_all();
-    }
-    void wait()
-    {
-        std::unique_lock lock{mutex_};
-        opened_.wait_for(lock, 10s, [this] { return open_; });
-    }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable opened_;
-    bool open_ = false;
-};
+using bot::test::gate;
 
 // Submits a command that holds its batch until `release` opens, and returns once it runs:
 // what is submitted next queues behind it, for the next batch.
