@@ -1,5 +1,6 @@
 #include "store/sqlite_store.hpp"  // first: proves the header is self-contained
 
+#include "support/temp_dir.hpp"
 #include "support/test_time.hpp"
 
 #include <doctest/doctest.h>
@@ -29,28 +30,7 @@ using std::chrono::seconds;
 
 // ---- fixtures
 
-// A fresh directory under the system's temp dir, removed with everything in it.
-class temp_dir {
-public:
-    temp_dir()
-    {
-        auto pattern = (std::filesystem::temp_directory_path() / "casebot-store-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~temp_dir()
-    {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    std::filesystem::path path_;
-};
+using bot::test::temp_dir;
 
 // A second, plain SQLite connection to a database file: seeds old schemas, installs
 // failure triggers and looks at rows the store's API does not show.

@@ -1,8 +1,9 @@
 #include "store/wal_checkpointer.hpp"  // first: proves the header is self-contained
 
+#include "support/temp_dir.hpp"
+
 #include <doctest/doctest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -13,25 +14,7 @@
 namespace {
 using bot::store::wal_checkpointer;
 namespace fs = std::filesystem;
-
-class temp_dir {
-public:
-    temp_dir()
-    {
-        auto pattern = (fs::temp_directory_path() / "casebot-wal-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        path_ = pattern;
-    }
-    ~temp_dir()
-    {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    fs::path path_;
-};
+using bot::test::temp_dir;
 
 // A writer connection in WAL mode with a table of 1 KiB rows.
 class writer {

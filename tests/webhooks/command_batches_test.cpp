@@ -2,6 +2,7 @@
 
 #include "store/sqlite_store.hpp"
 #include "support/gate.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_time.hpp"
 #include "webhooks/http_responses.hpp"
 
@@ -26,24 +27,7 @@ using bot::webhooks::command_batches;
 using bot::webhooks::response;
 namespace http = boost::beast::http;
 
-class temp_db {
-public:
-    temp_db()
-    {
-        auto pattern = (std::filesystem::temp_directory_path() / "casebot-batches-XXXXXX").string();
-        REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-        dir_ = pattern;
-    }
-    ~temp_db()
-    {
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
-    std::string path() const { return (dir_ / "cases.db").string(); }
-
-private:
-    std::filesystem::path dir_;
-};
+using bot::test::temp_dir;
 
 std::unique_ptr<sqlite_store> open_store(const std::string& path)
 {
@@ -132,9 +116,9 @@ TEST_SUITE("command batches")
 
 TEST_CASE("commands queued during a batch run together in the next one, each answered once it is stored")
 {
-    temp_db db;
-    auto store = open_store(db.path());
-    auto reader = open_store(db.path());   // another process, seeing only what has committed
+    temp_dir dir;
+    auto store = open_store(dir.file("cases.db"));
+    auto reader = open_store(dir.file("cases.db"));   // another process, seeing only what has committed
     std::atomic<int> commits_seen{0};
     command_batches batches{[&](const std::function<void()>& body) { return store->run_batch(body); },
                             [&] { ++commits_seen; }, nullptr};
@@ -172,8 +156,8 @@ TEST_CASE("commands queued during a batch run together in the next one, each ans
 
 TEST_CASE("a batch that does not commit answers nothing from it: each command runs again alone")
 {
-    temp_db db;
-    auto store = open_store(db.path());
+    temp_dir dir;
+    auto store = open_store(dir.file("cases.db"));
     std::atomic<int> batch_calls{0};
     gate hold_first;
     // The second batch is lost after its commands ran (as when COMMIT fails).
@@ -207,8 +191,8 @@ TEST_CASE("a batch that does not commit answers nothing from it: each command ru
 
 TEST_CASE("a command that throws answers 500 and the rest of its batch commits")
 {
-    temp_db db;
-    auto store = open_store(db.path());
+    temp_dir dir;
+    auto store = open_store(dir.file("cases.db"));
     command_batches batches{[&](const std::function<void()>& body) { return store->run_batch(body); }, {}, nullptr};
     answers got;
     gate hold_first;
@@ -228,8 +212,8 @@ TEST_CASE("a command that throws answers 500 and the rest of its batch commits")
 
 TEST_CASE("stopping runs what is queued, and a command submitted after the stop runs at once")
 {
-    temp_db db;
-    auto store = open_store(db.path());
+    temp_dir dir;
+    auto store = open_store(dir.file("cases.db"));
     answers got;
     {
         command_batches batches{[&](const std::function<void()>& body) { return store->run_batch(body); }, {},
@@ -251,8 +235,8 @@ TEST_CASE("stopping runs what is queued, and a command submitted after the stop 
 
 TEST_CASE("when the database is locked, each command of the batch answers busy once and is not run again")
 {
-    temp_db db;
-    auto store = open_store(db.path());
+    temp_dir dir;
+    auto store = open_store(dir.file("cases.db"));
     std::atomic<int> runs{0};
     // As run_batch does when another process holds the lock: the body runs, the writes
     // are refused, and the batch reports storage_busy.
