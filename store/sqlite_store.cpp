@@ -1781,10 +1781,16 @@ result<std::vector<outbox_entry>> sqlite_store::pending(wall_time ready_by, std:
 }
 
 // channel_heads(): a skip-scan of outbox_pending_by_channel, one seek per channel,
-// then each channel's first rows through the same index.
-constexpr std::string_view next_pending_channel_sql =
+// then each channel's first rows through the same index. The next channel is sought
+// as "same platform, later channel", then "later platform": SQLite seeks those two
+// forms, but walks every row of the current channel for the row value
+// `(platform, channel) > (?1, ?2)` (25 ms a round with 100,000 messages queued).
+constexpr std::string_view next_channel_same_platform_sql =
     "SELECT platform, channel FROM outbox INDEXED BY outbox_pending_by_channel "
-    "WHERE state = 'pending' AND (platform, channel) > (?1, ?2) ORDER BY platform, channel LIMIT 1";
+    "WHERE state = 'pending' AND platform = ?1 AND channel > ?2 ORDER BY platform, channel LIMIT 1";
+constexpr std::string_view next_channel_later_platform_sql =
+    "SELECT platform, channel FROM outbox INDEXED BY outbox_pending_by_channel "
+    "WHERE state = 'pending' AND platform > ?1 ORDER BY platform, channel LIMIT 1";
 constexpr std::string_view where_channel_head =
     "WHERE o.state = 'pending' AND o.platform = ?1 AND o.channel = ?2 ORDER BY o.id LIMIT ?3";
 // Pinned to the channel index: the planner could otherwise walk outbox_pending in id
@@ -1794,31 +1800,46 @@ constexpr std::string_view from_outbox_by_channel =
 constexpr std::string_view channel_head_sql =
     join_sql<select_outbox_columns, from_outbox_by_channel, where_channel_head>;
 
+namespace {
+// The (platform, channel) after the given one among pending messages, if any.
+result<std::optional<std::pair<std::string, std::string>>> next_pending_channel(
+    detail::connection& db, const std::string& platform_text, const std::string& channel)
+{
+    for (auto sql : {next_channel_same_platform_sql, next_channel_later_platform_sql}) {
+        auto next = db.prepare(sql);
+        if (!next)
+            return next.error();
+        next->bind_text(1, platform_text);
+        if (sql == next_channel_same_platform_sql)
+            next->bind_text(2, channel);
+        auto row = next->step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            continue;
+        // Copied before the statement finishes: its parameters point into the caller's strings.
+        auto found = std::make_pair(next->text(0), next->text(1));
+        if (auto done = next->run(); !done)   // finishes the statement
+            return done.error();
+        return std::optional{std::move(found)};
+    }
+    return std::optional<std::pair<std::string, std::string>>{};
+}
+}  // namespace
+
 result<std::vector<outbox_entry>> sqlite_store::channel_heads(std::size_t per_channel)
 {
     auto const r = read();
     std::vector<outbox_entry> heads;
     std::string platform_text, channel;
     for (;;) {
-        {
-            auto next = r.db->prepare(next_pending_channel_sql);
-            if (!next)
-                return next.error();
-            next->bind_text(1, platform_text);
-            next->bind_text(2, channel);
-            auto row = next->step();
-            if (!row)
-                return row.error();
-            if (!*row)
-                break;
-            // Copied first: the statement's parameters point into platform_text and channel.
-            auto found_platform = next->text(0);
-            auto found_channel = next->text(1);
-            if (auto done = next->run(); !done)   // finishes the statement
-                return done.error();
-            platform_text = std::move(found_platform);
-            channel = std::move(found_channel);
-        }
+        auto next = next_pending_channel(*r.db, platform_text, channel);
+        if (!next)
+            return next.error();
+        if (!*next)
+            break;
+        platform_text = std::move((*next)->first);
+        channel = std::move((*next)->second);
         auto st = r.db->prepare(channel_head_sql);
         if (!st)
             return st.error();
