@@ -1,8 +1,10 @@
 // webhooks/http_server.cpp: the Beast sessions behind http_server (see the header).
 //
-// Shape: a shared `server_state` owns the io_context, the acceptor, the handler and
-// a registry of open sessions; each session lives on its own strand and holds the
-// state, so the io_context outlives every socket. A session reads one request at a
+// Shape: a shared `server_state` owns one io_context per server thread, the
+// acceptor, the handler and a registry of open sessions. Each session lives on one
+// io_context (handed out in turn), whose single thread runs all its handlers in
+// order, so a session needs no strand and its posts stay on one thread. A session
+// holds the state, so the io_contexts outlive every socket. A session reads one request at a
 // time, hands it to the handler with a `responder`, writes the answer and then
 // reads again (keep-alive) or closes.
 #include "webhooks/http_server.hpp"
@@ -148,29 +150,38 @@ public:
         : options(std::move(opts))
         , handler(std::move(h))
         , log(l ? std::move(l) : null_logger())
-        , ioc(std::max(1, options.threads))
+        , contexts(make_contexts(options.threads))
     {
     }
 
     const server_options options;
     const request_handler handler;
     const std::shared_ptr<spdlog::logger> log;
-    server_io_context ioc;
-    tcp::acceptor acceptor{net::make_strand(ioc)};  // used on its strand only once running
+    // One per server thread, each run by its thread alone (concurrency hint 1).
+    const std::vector<std::unique_ptr<server_io_context>> contexts;
+    tcp::acceptor acceptor{contexts.front()->get_executor()};  // on the first context's thread once running
     net::steady_timer accept_retry{acceptor.get_executor()};
-    // Keeps the threads running while a handler holds a request and no I/O is
+    // Keep the threads running while a handler holds a request and no I/O is
     // pending (after stop() closed the acceptor, say); released by stop().
-    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
     std::atomic<bool> stopping{false};
     std::atomic<std::size_t> served{0};
 
-    // A server thread: run the io_context; an exception that escapes a handler is
-    // logged and the thread goes back to work.
-    void run() noexcept
+    static std::vector<std::unique_ptr<server_io_context>> make_contexts(int threads)
+    {
+        std::vector<std::unique_ptr<server_io_context>> out;
+        for (int i = 0; i < std::max(1, threads); ++i)
+            out.push_back(std::make_unique<server_io_context>(1));
+        return out;
+    }
+
+    // Server thread i: run context i; an exception that escapes a handler is logged
+    // and the thread goes back to work.
+    void run(std::size_t i) noexcept
     {
         for (;;) {
             try {
-                ioc.run();
+                contexts[i]->run();
                 return;
             } catch (const std::exception& e) {
                 log_noexcept("http: unexpected exception on a server thread: {}", e.what());
@@ -182,7 +193,9 @@ public:
 
     void do_accept()
     {
-        acceptor.async_accept(net::make_strand(ioc),
+        // Connections go to the contexts in turn; the acceptor's handler runs on the first.
+        auto& next = *contexts[next_context_++ % contexts.size()];
+        acceptor.async_accept(next.get_executor(),
                               beast::bind_front_handler(&server_state::on_accept, shared_from_this()));
     }
 
@@ -271,7 +284,8 @@ private:
     std::mutex gate_mutex_;
     bool gate_open_ = true;
 
-    // On the acceptor's strand only.
+    // On the acceptor's thread only.
+    std::size_t next_context_ = 0;
     std::chrono::steady_clock::time_point last_refusal_log_{};
     std::size_t refused_unlogged_ = 0;
 };
@@ -342,7 +356,7 @@ public:
     session(const session&) = delete;
     session& operator=(const session&) = delete;
 
-    // On the acceptor's strand, right after construction.
+    // On the acceptor's thread, right after construction.
     void start()
     {
         id_ = state_->add(this->shared_from_this());
@@ -614,7 +628,7 @@ private:
     }
 
     const std::shared_ptr<server_state> state_;
-    const net::any_io_executor executor_;  // the connection's strand
+    const net::any_io_executor executor_;  // the connection's io_context (one thread)
     Stream stream_;
     const connection_info info_;
     const std::string remote_;
@@ -733,7 +747,7 @@ void http_server::start()
         throw std::system_error(std::error_code(ec), fmt::format("http_server: {} {}:{}", what, o.host, o.port));
     };
     error_code ec;
-    tcp::resolver resolver(st.ioc);
+    tcp::resolver resolver(*st.contexts.front());
     auto const found = resolver.resolve(o.host, std::to_string(o.port),
                                         tcp::resolver::passive | tcp::resolver::numeric_service, ec);
     if (ec || found.empty())
@@ -752,10 +766,11 @@ void http_server::start()
         fail(ec, "cannot read the bound address of");
 
     impl_->at = impl::stage::running;
-    st.work.emplace(st.ioc.get_executor());
+    for (auto const& c : st.contexts)
+        st.work.emplace_back(c->get_executor());
     net::post(st.acceptor.get_executor(), [s = impl_->state] { s->do_accept(); });
-    for (int i = 0; i < std::max(1, o.threads); ++i)
-        impl_->threads.emplace_back([s = impl_->state] { s->run(); });
+    for (std::size_t i = 0; i < st.contexts.size(); ++i)
+        impl_->threads.emplace_back([s = impl_->state, i] { s->run(i); });
     st.log->info("http: listening: address={} tls={} threads={}", describe(impl_->bound), o.tls != nullptr,
                  impl_->threads.size());
 }
@@ -778,12 +793,13 @@ void http_server::stop()
     st.stopping = true;
 
     if (impl_->on_own_thread()) {
-        // Called from a handler: we cannot wait for our own strand, nor join ourselves.
+        // Called from a handler: we cannot wait for our own thread, nor join ourselves.
         st.log->error("http: stop() called on a server thread; stopping without waiting for requests");
         net::post(st.acceptor.get_executor(), [state] { state->close_acceptor(); });
         st.close_gate();
-        st.work.reset();
-        st.ioc.stop();
+        st.work.clear();
+        for (auto const& c : st.contexts)
+            c->stop();
         for (auto& t : impl_->threads)
             t.detach();
         impl_->threads.clear();
@@ -807,14 +823,16 @@ void http_server::stop()
         st.wait_for_no_sessions(force_close_wait);
     }
     st.close_gate();
-    st.work.reset();
-    st.ioc.stop();
+    st.work.clear();
+    for (auto const& c : st.contexts)
+        c->stop();
     for (auto& t : impl_->threads)
         t.join();
     impl_->threads.clear();
     // Destroy the handlers still queued, and the sessions they hold, now rather than
-    // with the io_context: a queued handler holds the state that holds the io_context.
-    st.ioc.shutdown();
+    // with the io_contexts: a queued handler holds the state that holds them.
+    for (auto const& c : st.contexts)
+        c->shutdown();
     st.log->info("http: stopped: requests_served={}", st.served.load());
 }
 
