@@ -1336,7 +1336,7 @@ result<std::optional<case_record>> sqlite_store::find_by_thread(platform where, 
 constexpr std::string_view where_kw = "WHERE ";
 constexpr std::string_view customer_filter = "customer = ?2 AND ";
 constexpr std::string_view open_filter = "state IN ('open', 'responded', 'waiting')";
-// Two look-ups in the partial indexes of migration 6 rather than one OR, for which
+// Two look-ups in the partial indexes of migration 7 rather than one OR, for which
 // SQLite would read every open case. Each index keeps a person's cases in id order,
 // so each look-up stops after the first ?1 (of the customer ?2, when there is one):
 // the cost follows the page listed, not how many cases the person has. INDEXED BY
@@ -1345,10 +1345,10 @@ constexpr std::string_view open_filter = "state IN ('open', 'responded', 'waitin
 constexpr std::string_view mine_filter =
     "?3 <> '' AND id IN ("
     "SELECT id FROM (SELECT id FROM cases INDEXED BY cases_open_by_assignee "
-    "WHERE state IN ('open', 'responded', 'waiting') AND assignee = ?3 AND (?2 IS NULL OR customer = ?2) "
+    "WHERE (state = 'open' OR state = 'responded' OR state = 'waiting') AND assignee = ?3 AND (?2 IS NULL OR customer = ?2) "
     "ORDER BY id LIMIT ?1) UNION ALL "
     "SELECT id FROM (SELECT id FROM cases INDEXED BY cases_open_by_opener "
-    "WHERE state IN ('open', 'responded', 'waiting') AND opened_by = ?3 AND (?2 IS NULL OR customer = ?2) "
+    "WHERE (state = 'open' OR state = 'responded' OR state = 'waiting') AND opened_by = ?3 AND (?2 IS NULL OR customer = ?2) "
     "ORDER BY id LIMIT ?1))";
 // Its terms are those of the partial index cases_breached, word for word; like
 // mine_filter it applies the customer (?2) itself, inside the look-up, so the outer
@@ -1766,20 +1766,6 @@ result<bool> sqlite_store::remove_contact(std::string_view customer, std::string
 
 // ---- outbox
 
-constexpr std::string_view where_ready = "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.id LIMIT ?2";
-constexpr std::string_view pending_sql = join_sql<select_outbox, where_ready>;
-
-result<std::vector<outbox_entry>> sqlite_store::pending(wall_time ready_by, std::size_t limit)
-{
-    auto const r = read();
-    auto st = r.db->prepare(pending_sql);
-    if (!st)
-        return st.error();
-    st->bind_time(1, ready_by);
-    st->bind_int(2, to_limit(limit));
-    return read_outbox(*r.db, *st);
-}
-
 // channel_heads(): a skip-scan of outbox_pending_by_channel, one seek per channel,
 // then each channel's first rows through the same index. The next channel is sought
 // as "same platform, later channel", then "later platform": SQLite seeks those two
@@ -1793,12 +1779,27 @@ constexpr std::string_view next_channel_later_platform_sql =
     "WHERE state = 'pending' AND platform > ?1 ORDER BY platform, channel LIMIT 1";
 constexpr std::string_view where_channel_head =
     "WHERE o.state = 'pending' AND o.platform = ?1 AND o.channel = ?2 ORDER BY o.id LIMIT ?3";
-// Pinned to the channel index: the planner could otherwise walk outbox_pending in id
-// order and read the whole backlog to find one channel's head.
+// Pinned to the channel index, which holds the pending messages only: without
+// statistics the planner could otherwise read the whole outbox (delivered messages
+// included) to find one channel's head.
 constexpr std::string_view from_outbox_by_channel =
     "FROM outbox AS o INDEXED BY outbox_pending_by_channel LEFT JOIN cases AS c ON c.id = o.case_id ";
 constexpr std::string_view channel_head_sql =
     join_sql<select_outbox_columns, from_outbox_by_channel, where_channel_head>;
+// `casebot outbox`: the pending messages, sorted (an operator's listing, not a hot path).
+constexpr std::string_view where_ready = "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.id LIMIT ?2";
+constexpr std::string_view pending_sql = join_sql<select_outbox_columns, from_outbox_by_channel, where_ready>;
+
+result<std::vector<outbox_entry>> sqlite_store::pending(wall_time ready_by, std::size_t limit)
+{
+    auto const r = read();
+    auto st = r.db->prepare(pending_sql);
+    if (!st)
+        return st.error();
+    st->bind_time(1, ready_by);
+    st->bind_int(2, to_limit(limit));
+    return read_outbox(*r.db, *st);
+}
 
 namespace {
 // The (platform, channel) after the given one among pending messages, if any.

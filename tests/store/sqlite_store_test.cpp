@@ -1344,6 +1344,36 @@ void check_seeded(sqlite_store& store, int v)
     }
 }
 
+// How many times SQLite's program for `sql` opens a temporary b-tree (EXPLAIN's
+// OpenEphemeral): each costs a fresh in-memory database every time the statement runs.
+int temporary_tables(const std::string& path, const std::string& sql)
+{
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    INFO(sql);
+    REQUIRE(sqlite3_prepare_v2(db, ("EXPLAIN " + sql).c_str(), -1, &st, nullptr) == SQLITE_OK);
+    int count = 0;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        if (std::string_view{reinterpret_cast<const char*>(sqlite3_column_text(st, 1))} == "OpenEphemeral")
+            ++count;
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return count;
+}
+
+TEST_CASE("writing a case or a message tests every partial index in place, without a temporary table")
+{
+    temp_dir dir;
+    auto const path = dir.file("casebot.db");
+    REQUIRE(sqlite_store::migrate(path));
+    CHECK(temporary_tables(path, "INSERT INTO cases (id, state, assignee, opened_by) VALUES (1, 'open', 'a', 'b')") == 0);
+    CHECK(temporary_tables(path, "UPDATE cases SET state = 'waiting', assignee = 'a', opened_by = 'b' WHERE id = 1") ==
+          0);
+    CHECK(temporary_tables(path, "INSERT INTO outbox (id, state) VALUES (1, 'pending')") == 0);
+    CHECK(temporary_tables(path, "UPDATE outbox SET state = 'delivered' WHERE id = 1") == 0);
+}
+
 TEST_CASE("a new database file is created at the latest schema, in WAL mode")
 {
     temp_dir dir;
