@@ -19,7 +19,9 @@ using digest = std::array<unsigned char, 32>;
 digest hmac_sha256(std::string_view key, std::string_view a, std::string_view b = {}, std::string_view c = {})
 {
     digest out{};
-    EVP_MAC* mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    // Fetched once: a fetch searches OpenSSL's provider store under a lock, and every
+    // signed request comes here. Kept for the life of the process.
+    static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     EVP_MAC_CTX* ctx = mac ? EVP_MAC_CTX_new(mac) : nullptr;
     char digest_name[] = "SHA256";
     OSSL_PARAM const params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
@@ -30,7 +32,6 @@ digest hmac_sha256(std::string_view key, std::string_view a, std::string_view b 
         ok = ok && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size()) == 1;
     ok = ok && EVP_MAC_final(ctx, out.data(), &written, out.size()) == 1;
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
     if (!ok || written != out.size())
         out.fill(0);  // never matches a real signature: the check fails closed
     return out;
