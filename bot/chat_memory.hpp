@@ -48,6 +48,13 @@ public:
 
     virtual result<void> remember_user_team(platform where, std::string_view user, std::string_view team,
                                             wall_time at) = 0;
+    // True when remember_user_team(where, user, team, at) is known, from memory alone
+    // (no storage touched), to have nothing to do. False means "don't know".
+    virtual bool remembers_user_team(platform where, std::string_view user, std::string_view team, wall_time at)
+    {
+        (void)where, (void)user, (void)team, (void)at;
+        return false;
+    }
     virtual result<std::optional<std::string>> user_team(platform where, std::string_view user) = 0;
 
     virtual result<void> remember_conversation(platform where, std::string_view channel, const conversation_ref& ref) = 0;

@@ -1786,9 +1786,12 @@ constexpr std::string_view from_outbox_by_channel =
     "FROM outbox AS o INDEXED BY outbox_pending_by_channel LEFT JOIN cases AS c ON c.id = o.case_id ";
 constexpr std::string_view channel_head_sql =
     join_sql<select_outbox_columns, from_outbox_by_channel, where_channel_head>;
-// `casebot outbox`: the pending messages, sorted (an operator's listing, not a hot path).
-constexpr std::string_view where_ready = "WHERE o.state = 'pending' AND o.next_attempt_at <= ?1 ORDER BY o.id LIMIT ?2";
-constexpr std::string_view pending_sql = join_sql<select_outbox_columns, from_outbox_by_channel, where_ready>;
+// `casebot outbox`: the first pending messages in id order (an operator's listing).
+// The ids are picked from the pending index alone, then only those rows are read.
+constexpr std::string_view where_ready =
+    "WHERE o.id IN (SELECT id FROM outbox INDEXED BY outbox_pending_by_channel "
+    "WHERE state = 'pending' AND next_attempt_at <= ?1 ORDER BY id LIMIT ?2) ORDER BY o.id";
+constexpr std::string_view pending_sql = join_sql<select_outbox, where_ready>;
 
 result<std::vector<outbox_entry>> sqlite_store::pending(wall_time ready_by, std::size_t limit)
 {
@@ -2162,6 +2165,15 @@ result<void> sqlite_store::forget_messages_before(wall_time t)
         st->bind_time(1, t);
         return st->run();
     });
+}
+
+bool sqlite_store::remembers_user_team(platform where, std::string_view user, std::string_view team, wall_time at)
+{
+    auto const key = std::string{to_string(where)} + '\n' + std::string{user};
+    std::lock_guard lock{sightings_mutex_};
+    auto const it = sightings_.find(key);
+    return it != sightings_.end() && it->second.team == team && it->second.at <= at &&
+           at - it->second.at < sighting_refresh;
 }
 
 result<void> sqlite_store::remember_user_team(platform where, std::string_view user, std::string_view team,

@@ -172,6 +172,7 @@ public:
     result<void> forget_messages_before(wall_time t) override;
     // Writes only when the team changes or the stored sighting is an hour old or more:
     // chat_users.seen_at is the last sighting to within an hour.
+    bool remembers_user_team(platform where, std::string_view user, std::string_view team, wall_time at) override;
     result<void> remember_user_team(platform where, std::string_view user, std::string_view team,
                                     wall_time at) override;
     result<std::optional<std::string>> user_team(platform where, std::string_view user) override;

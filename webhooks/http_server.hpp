@@ -37,7 +37,9 @@ struct connection_info {
 using responder = std::function<void(response)>;
 
 // Runs on a server thread. It may answer at once or later (from another thread);
-// either way it must call `respond` exactly once. It must not block for long.
+// either way it must call `respond` exactly once. It must not block for long: each
+// connection stays on one server thread, so a handler that waits delays every
+// connection of its thread (and, on the first thread, the accepting of new ones).
 // If it throws, the client gets 500 "internal error" (logged as an error).
 using request_handler = std::function<void(request&& req, const connection_info& from, responder respond)>;
 

@@ -5,6 +5,7 @@
 #include <openssl/params.h>
 
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <optional>
 
@@ -14,14 +15,31 @@ constexpr std::int64_t replay_window_seconds = 300;
 
 using digest = std::array<unsigned char, 32>;
 
+// OpenSSL's HMAC, fetched once it can be: a fetch searches the provider store under
+// a lock, and every signed request needs it. A failed fetch is not kept (the next
+// request tries again); a successful one lives for the process.
+EVP_MAC* hmac_algorithm()
+{
+    static std::atomic<EVP_MAC*> cached{nullptr};
+    if (auto* known = cached.load(std::memory_order_acquire))
+        return known;
+    EVP_MAC* fetched = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (!fetched)
+        return nullptr;
+    EVP_MAC* expected = nullptr;
+    if (!cached.compare_exchange_strong(expected, fetched, std::memory_order_acq_rel)) {
+        EVP_MAC_free(fetched);   // another thread's fetch won
+        return expected;
+    }
+    return fetched;
+}
+
 // HMAC-SHA256 over the concatenation of up to three pieces (Slack's basestring is
 // "v0:" + timestamp + ":" + body; copying the body to join them would be wasteful).
 digest hmac_sha256(std::string_view key, std::string_view a, std::string_view b = {}, std::string_view c = {})
 {
     digest out{};
-    // Fetched once: a fetch searches OpenSSL's provider store under a lock, and every
-    // signed request comes here. Kept for the life of the process.
-    static EVP_MAC* const mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    EVP_MAC* const mac = hmac_algorithm();
     EVP_MAC_CTX* ctx = mac ? EVP_MAC_CTX_new(mac) : nullptr;
     char digest_name[] = "SHA256";
     OSSL_PARAM const params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),

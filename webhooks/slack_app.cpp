@@ -49,6 +49,19 @@ slack_app::slack_app(deps d) : d_(std::move(d)), dispatch_(commands::register_al
         d_.log = spdlog::default_logger();
 }
 
+// Called on I/O threads, which must never wait for a write (it could wait behind a
+// command batch's commit, and every connection of the thread with it): a sighting
+// that memory does not already know is stored from the pool.
+void slack_app::remember_team(const std::string& user, const std::string& team, wall_time now)
+{
+    if (d_.memory.remembers_user_team(platform::slack, user, team, now))
+        return;
+    boost::asio::post(d_.pool, [this, user, team, now] {
+        if (auto stored = d_.memory.remember_user_team(platform::slack, user, team, now); !stored)
+            d_.log->warn("slack: cannot remember the team of {}: {}", user, stored.error().message());
+    });
+}
+
 std::optional<bot::actor> slack_app::identify(const desk_snapshot& desk, const std::string& user,
                                               const std::string& team_hint, const std::string& channel,
                                               bool may_look_up)
@@ -56,7 +69,7 @@ std::optional<bot::actor> slack_app::identify(const desk_snapshot& desk, const s
     std::string team = team_hint;
     auto const now = d_.clock.now();
     if (!team.empty()) {
-        (void)d_.memory.remember_user_team(platform::slack, user, team, now);
+        remember_team(user, team, now);
     } else if (auto known = d_.memory.user_team(platform::slack, user); known && *known) {
         team = **known;
     } else if (may_look_up && d_.api && !desk.people.person_on(platform::slack, user)) {
@@ -64,7 +77,7 @@ std::optional<bot::actor> slack_app::identify(const desk_snapshot& desk, const s
         auto looked_up = d_.api->user_team(user);
         if (looked_up.value) {
             team = *looked_up.value;
-            (void)d_.memory.remember_user_team(platform::slack, user, team, now);
+            remember_team(user, team, now);
         }
     }
     return desk.people.identify(platform::slack, user, team, channel);

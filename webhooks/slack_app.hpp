@@ -74,6 +74,7 @@ private:
 
     std::optional<bot::actor> identify(const desk_snapshot& desk, const std::string& user, const std::string& team_hint,
                                        const std::string& channel, bool may_look_up);
+    void remember_team(const std::string& user, const std::string& team, wall_time now);
 
     deps d_;
     commands::dispatcher dispatch_;

@@ -1230,8 +1230,14 @@ TEST_CASE("a user's team is rewritten only when it changes or its sighting is an
     raw_db raw{path};
     auto const t0 = utc("2025-03-03T15:00:00Z");
     auto seen_at = [&] { return raw.integer("SELECT seen_at FROM chat_users WHERE user = 'U-BOB'"); };
+    CHECK_FALSE(store->remembers_user_team(platform::slack, "U-BOB", "T-ACME", t0));
     REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-ACME", t0).has_value());
     CHECK(seen_at() == t0.time_since_epoch().count());
+    // What memory alone can tell: a recent sighting on the same team needs no write.
+    CHECK(store->remembers_user_team(platform::slack, "U-BOB", "T-ACME", t0 + std::chrono::minutes{59}));
+    CHECK_FALSE(store->remembers_user_team(platform::slack, "U-BOB", "T-NEW", t0 + std::chrono::minutes{59}));
+    CHECK_FALSE(store->remembers_user_team(platform::slack, "U-BOB", "T-ACME", t0 + std::chrono::minutes{60}));
+    CHECK_FALSE(store->remembers_user_team(platform::teams, "U-BOB", "T-ACME", t0));
     REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-ACME", t0 + std::chrono::minutes{59}).has_value());
     CHECK(seen_at() == t0.time_since_epoch().count());
     REQUIRE(store->remember_user_team(platform::slack, "U-BOB", "T-ACME", t0 + std::chrono::minutes{60}).has_value());
@@ -1292,6 +1298,7 @@ void seed_version(raw_db& raw, int v)
         return;
     case 4:   // an index only: nothing new to seed
     case 6:   // indexes only
+    case 7:   // indexes only
         return;
     case 5:
         raw.must("INSERT INTO conversation_refs (platform, channel, service_url, conversation_id, tenant_id, seen_at) "
@@ -1326,6 +1333,12 @@ void check_seeded(sqlite_store& store, int v)
         CHECK(queued[0].message.mentions == std::vector<mention>{{"U-ANA", "Ana", false}});
         CHECK(ids_of(store.due_cases(wall_time::max(), 10).value()) == std::vector<case_id>{7});
         CHECK(store.find_by_thread(platform::slack, "C-ACME", "100.2").value()->id == 7);
+        // The look-ups pinned to partial indexes (migrations 6 and 7) and the delivery
+        // worker's channel heads, on a database brought up from this version.
+        CHECK(ids_of(store.list({list_scope::mine, std::nullopt, "ana", 10}).value()) == std::vector<case_id>{7});
+        CHECK(ids_of(store.list({list_scope::mine, std::string{"acme"}, "bob", 10}).value()) ==
+              std::vector<case_id>{7});
+        CHECK(store.channel_heads(5).value().size() == 1);
         CHECK(store.allocate_case_id().value() == 8);
     }
     if (v >= 2)

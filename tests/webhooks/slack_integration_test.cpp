@@ -5,6 +5,10 @@
 #include "bot/app/demo_script.hpp"
 #include "webhooks/signature.hpp"
 
+#include <chrono>
+#include <optional>
+#include <thread>
+
 using namespace bot;
 using namespace bot::test;
 namespace json = boost::json;
@@ -59,6 +63,21 @@ TEST_CASE("a signed /case new opens a case, answers the caller and posts the car
     CHECK(contains(agents[0].text, "<!subteam^S0AGENTS>"));
     // The card became the case's thread: the store knows it.
     CHECK(w.bot->store().find(1).value()->origin.thread == card[0].ts);
+}
+
+TEST_CASE("the team a slash command names is remembered, off the I/O thread, for events that name none")
+{
+    slack_world w;
+    CHECK_FALSE(w.bot->store().user_team(platform::slack, "U0CAROL").value().has_value());
+    REQUIRE(w.command("U0CAROL", "C0ACME", "list", "T0ACME").status == 200);
+    // Stored from the worker pool after the answer: wait for it, a bounded while.
+    std::optional<std::string> team;
+    for (int i = 0; i < 500 && !team; ++i) {
+        team = w.bot->store().user_team(platform::slack, "U0CAROL").value();
+        if (!team)
+            std::this_thread::sleep_for(std::chrono::milliseconds{10});
+    }
+    CHECK(team == std::optional<std::string>{"T0ACME"});
 }
 
 TEST_CASE("unsigned, forged and stale requests get 401 and change nothing")
