@@ -43,6 +43,19 @@ TEST_CASE("a trailing newline, another secret or a changed byte is a mismatch")
     CHECK(verify_slack_signature(secret, timestamp, expected, tampered, signed_at) == signature_check::mismatch);
 }
 
+TEST_CASE("signing with one secret, then another, then the first again gives each its own signature")
+{
+    // A reload may change the secret between two requests on one thread: nothing
+    // of one secret's computation may leak into the next.
+    auto const first = slack_signature(secret, timestamp, body);
+    auto const other = slack_signature("another-secret", timestamp, body);
+    CHECK(first == expected);
+    CHECK(other != expected);
+    CHECK(slack_signature(secret, timestamp, body) == expected);
+    CHECK(slack_signature("another-secret", timestamp, body) == other);
+    CHECK(slack_signature("", timestamp, body) != expected);   // an empty key is a key too
+}
+
 TEST_CASE("the five-minute window holds both ways")
 {
     using std::chrono::seconds;
