@@ -2167,9 +2167,14 @@ result<void> sqlite_store::forget_messages_before(wall_time t)
     });
 }
 
+std::string sqlite_store::sighting_key(platform where, std::string_view user)
+{
+    return std::string{to_string(where)} + '\n' + std::string{user};
+}
+
 bool sqlite_store::remembers_user_team(platform where, std::string_view user, std::string_view team, wall_time at)
 {
-    auto const key = std::string{to_string(where)} + '\n' + std::string{user};
+    auto const key = sighting_key(where, user);
     std::lock_guard lock{sightings_mutex_};
     auto const it = sightings_.find(key);
     return it != sightings_.end() && it->second.team == team && it->second.at <= at &&
@@ -2182,14 +2187,12 @@ result<void> sqlite_store::remember_user_team(platform where, std::string_view u
     // Slack names the team on every request: most sightings change nothing. The
     // sightings this store wrote or read lately answer first (no statement at all);
     // then a read, which costs far less than a write.
-    auto key = std::string{to_string(where)} + '\n' + std::string{user};
+    if (remembers_user_team(where, user, team, at))
+        return {};
+    auto const key = sighting_key(where, user);
     {
         std::lock_guard lock{sightings_mutex_};
-        if (auto it = sightings_.find(key); it != sightings_.end()) {
-            if (it->second.team == team && it->second.at <= at && at - it->second.at < sighting_refresh)
-                return {};
-            sightings_.erase(it);   // about to read and maybe write: the entry is stale either way
-        }
+        sightings_.erase(key);   // about to read and maybe write: any entry is stale
     }
     // Only what is stored is remembered: never inside a batch, whose writes (and the
     // reads that see them) may still roll back. Of two sightings remembered at once

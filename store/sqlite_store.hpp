@@ -279,6 +279,7 @@ private:
         wall_time at;
     };
     static constexpr std::size_t max_sightings = 50'000;
+    static std::string sighting_key(platform where, std::string_view user);
     std::mutex sightings_mutex_;
     std::unordered_map<std::string, sighting> sightings_;
 

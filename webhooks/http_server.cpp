@@ -4,9 +4,9 @@
 // acceptor, the handler and a registry of open sessions. Each session lives on one
 // io_context (handed out in turn), whose single thread runs all its handlers in
 // order, so a session needs no strand and its posts stay on one thread. A session
-// holds the state, so the io_contexts outlive every socket. A session reads one request at a
-// time, hands it to the handler with a `responder`, writes the answer and then
-// reads again (keep-alive) or closes.
+// holds the state, so the io_contexts outlive every socket. A session reads one
+// request at a time, hands it to the handler with a `responder`, writes the answer
+// and then reads again (keep-alive) or closes.
 #include "webhooks/http_server.hpp"
 
 #include <boost/asio/dispatch.hpp>
