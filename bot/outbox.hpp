@@ -5,6 +5,7 @@
 #include "bot/errc.hpp"
 #include "bot/message.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,9 @@ struct outbox_entry {
     int attempts = 0;
     wall_time next_attempt_at{};
     std::string last_error;
+    // When an attempt began whose outcome is not known (no answer came: the process
+    // stopped mid-send, the connection broke): the platform may have the message.
+    std::optional<wall_time> in_doubt_since;
 };
 
 class outbox {
@@ -31,10 +35,18 @@ public:
     // oldest `per_channel` of them, due or not; all of them oldest first. What the
     // delivery worker reads each round.
     virtual result<std::vector<outbox_entry>> channel_heads(std::size_t per_channel) = 0;
+    // An attempt to send the message begins at `at`. Recorded before the send, so that
+    // a message whose send was cut short (a crash before its answer was marked) is
+    // known to be in doubt; delivered(), failed() and a settled retry_later() clear it.
+    virtual result<void> attempting(std::int64_t id, wall_time at) = 0;
     // The platform accepted the message; `platform_ref` is its id there (Slack ts, Teams activity id).
     // When it is a case card posted as the case's thread root, the case learns its thread.
     virtual result<void> delivered(std::int64_t id, wall_time at, std::string_view platform_ref) = 0;
-    virtual result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error) = 0;
+    // Another attempt at `next_attempt`. `in_doubt`: the failed attempt got no answer,
+    // so the platform may have the message after all; otherwise the platform said it
+    // did not take it, and the message is no longer in doubt.
+    virtual result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error,
+                                     bool in_doubt) = 0;
     virtual result<void> failed(std::int64_t id, wall_time at, std::string_view error) = 0;
 };
 

@@ -800,7 +800,7 @@ constexpr std::string_view select_outbox_columns =
     "CASE WHEN o.case_thread = 1 AND c.origin_thread <> '' AND c.origin_platform = o.platform "
     "AND c.origin_channel = o.channel THEN c.origin_thread ELSE o.thread END, "
     "o.case_thread, o.direct, o.text, o.mentions, o.state, o.created_at, o.attempts, o.next_attempt_at, "
-    "o.last_error, o.only_for ";
+    "o.last_error, o.only_for, o.in_doubt_since ";
 constexpr std::string_view from_outbox = "FROM outbox AS o LEFT JOIN cases AS c ON c.id = o.case_id ";
 constexpr std::string_view select_outbox = join_sql<select_outbox_columns, from_outbox>;
 
@@ -832,6 +832,8 @@ result<outbox_entry> read_outbox_entry(connection& db, const statement& st)
     e.next_attempt_at = st.time(13);
     e.last_error = st.text(14);
     m.to.only_for = st.text(15);
+    if (!st.is_null(16))
+        e.in_doubt_since = st.time(16);
     return e;
 }
 
@@ -1862,7 +1864,7 @@ result<std::vector<outbox_entry>> sqlite_store::channel_heads(std::size_t per_ch
 }
 
 constexpr std::string_view mark_delivered_sql =
-    "UPDATE outbox SET state = 'delivered', delivered_at = ?2, platform_ref = ?3 "
+    "UPDATE outbox SET state = 'delivered', delivered_at = ?2, platform_ref = ?3, in_doubt_since = NULL "
     "WHERE id = ?1 AND state = 'pending' RETURNING case_id, kind, case_thread";
 
 // ?1 case id, ?2 the card's platform id, ?3 whether the card was posted as the case's thread root.
@@ -1909,11 +1911,32 @@ result<void> sqlite_store::delivered(std::int64_t id, wall_time at, std::string_
     });
 }
 
+constexpr std::string_view attempting_sql =
+    "UPDATE outbox SET in_doubt_since = ?2 WHERE id = ?1 AND state = 'pending'";
+
+result<void> sqlite_store::attempting(std::int64_t id, wall_time at)
+{
+    return write([&]() -> result<void> {
+        auto st = db_->prepare(attempting_sql);
+        if (!st)
+            return st.error();
+        st->bind_int(1, id);
+        st->bind_time(2, at);
+        if (auto done = st->run(); !done)
+            return done;
+        if (db_->changes() == 0)
+            return require_outbox_row(*db_, id);
+        return {};
+    });
+}
+
 constexpr std::string_view retry_later_sql =
-    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3 "
+    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3, "
+    "in_doubt_since = CASE WHEN ?4 = 1 THEN in_doubt_since END "
     "WHERE id = ?1 AND state = 'pending'";
 
-result<void> sqlite_store::retry_later(std::int64_t id, wall_time next_attempt, std::string_view error)
+result<void> sqlite_store::retry_later(std::int64_t id, wall_time next_attempt, std::string_view error,
+                                       bool in_doubt)
 {
     return write([&]() -> result<void> {
         auto st = db_->prepare(retry_later_sql);
@@ -1922,6 +1945,7 @@ result<void> sqlite_store::retry_later(std::int64_t id, wall_time next_attempt, 
         st->bind_int(1, id);
         st->bind_time(2, next_attempt);
         st->bind_text(3, error);
+        st->bind_bool(4, in_doubt);
         if (auto done = st->run(); !done)
             return done;
         if (db_->changes() == 0)
@@ -1931,7 +1955,8 @@ result<void> sqlite_store::retry_later(std::int64_t id, wall_time next_attempt, 
 }
 
 constexpr std::string_view mark_failed_sql =
-    "UPDATE outbox SET state = 'failed', attempts = attempts + 1, failed_at = ?2, last_error = ?3 "
+    "UPDATE outbox SET state = 'failed', attempts = attempts + 1, failed_at = ?2, last_error = ?3, "
+    "in_doubt_since = NULL "
     "WHERE id = ?1 AND state = 'pending'";
 
 result<void> sqlite_store::failed(std::int64_t id, wall_time at, std::string_view error)

@@ -155,9 +155,14 @@ public:
     // and card_ref become `platform_ref`; posted into an existing thread, card_ref
     // becomes `platform_ref` if it was empty. The case's version is not bumped.
     result<void> delivered(std::int64_t id, wall_time at, std::string_view platform_ref) override;
-    // Counts a failed attempt, records `error` and schedules the next attempt; no
-    // effect on a message that is no longer pending (not_found for an unknown id).
-    result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error) override;
+    // Marks the message in doubt since `at` (see bot::outbox); no effect on a message
+    // that is no longer pending (not_found for an unknown id).
+    result<void> attempting(std::int64_t id, wall_time at) override;
+    // Counts a failed attempt, records `error` and schedules the next attempt; the
+    // message stays in doubt if `in_doubt`, else it no longer is. No effect on a
+    // message that is no longer pending (not_found for an unknown id).
+    result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error,
+                             bool in_doubt) override;
     // Counts a failed attempt and gives up on the message for good; no effect on a
     // message that is no longer pending (not_found for an unknown id).
     result<void> failed(std::int64_t id, wall_time at, std::string_view error) override;

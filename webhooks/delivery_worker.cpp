@@ -15,6 +15,11 @@ std::string describe(const outbound_message& m)
 }
 }  // namespace
 
+earlier_attempt message_sender::find_earlier(const outbound_message&, wall_time)
+{
+    return {earlier_attempt::kind::unknowable, "", std::nullopt, "this platform cannot be asked"};
+}
+
 delivery_worker::delivery_worker(bot::outbox& box, bot::case_store& cases, const bot::clock& clock,
                                  delivery_options options, std::shared_ptr<spdlog::logger> log)
     : box_(box), cases_(cases), clock_(clock), options_(options), log_(std::move(log))
@@ -131,39 +136,79 @@ bool delivery_worker::deliver(const std::vector<outbox_entry>& queue, round_stat
         if (m.to.case_thread && c && c->origin.where == m.to.where && c->origin.channel == m.to.channel)
             m.to.thread = c->origin.thread;
 
-        auto const outcome = sender->second->send(m, c ? &*c : nullptr);
-        switch (outcome.what) {
-        case send_outcome::kind::delivered:
-            if (auto ok = box_.delivered(m.id, clock_.now(), outcome.platform_ref); !ok) {
-                log_->error("delivery: sent {} but cannot mark it: {}", describe(m), ok.error().message());
+        auto outcome = e.in_doubt_since ? settle_earlier(e, m, *sender->second) : std::nullopt;
+        if (!outcome) {
+            // Recorded first: if the process stops before the answer is marked, the
+            // next round knows this message may have arrived.
+            if (auto ok = box_.attempting(m.id, clock_.now()); !ok) {
+                log_->error("delivery: cannot record the attempt at {}: {}", describe(m), ok.error().message());
                 return false;
             }
-            ++round.delivered;
-            log_->debug("delivery: sent {}", describe(m));
-            break;
-        case send_outcome::kind::retry: {
-            if (e.attempts + 1 >= options_.max_attempts) {
-                (void)box_.failed(m.id, now, outcome.error);
-                log_->error("delivery: gave up on {} after {} attempts: {}", describe(m), e.attempts + 1,
-                            outcome.error);
-                ++round.failed;
-                break;
-            }
-            held.insert(channel);   // later messages of this channel wait for this one
-            auto const wait = outcome.retry_after ? *outcome.retry_after : backoff(e.attempts);
-            if (outcome.retry_after)
-                pace.blocked_until = clock_.monotonic() + *outcome.retry_after;
-            (void)box_.retry_later(m.id, now + wait, outcome.error);
-            log_->warn("delivery: {} not accepted ({}); retrying in {}s", describe(m), outcome.error, wait.count());
-            ++round.retried;
-            break;
+            outcome = sender->second->send(m, c ? &*c : nullptr, e.created_at);
         }
-        case send_outcome::kind::failed:
+        if (!record(e, *outcome, pace, state))
+            return false;
+    }
+    return true;
+}
+
+std::optional<send_outcome> delivery_worker::settle_earlier(const outbox_entry& e, const outbound_message& m,
+                                                           message_sender& sender)
+{
+    auto const earlier = sender.find_earlier(m, e.created_at);
+    switch (earlier.what) {
+    case earlier_attempt::kind::arrived:
+        log_->info("delivery: {} had arrived (its answer was lost); marked delivered, not sent again", describe(m));
+        return send_outcome{send_outcome::kind::delivered, earlier.platform_ref, std::nullopt, ""};
+    case earlier_attempt::kind::absent:
+        log_->info("delivery: {} had not arrived; sending it", describe(m));
+        return std::nullopt;
+    case earlier_attempt::kind::unknowable:
+        log_->warn("delivery: cannot tell whether {} arrived ({}); sending it again", describe(m), earlier.error);
+        return std::nullopt;
+    case earlier_attempt::kind::ask_later:
+        break;
+    }
+    return send_outcome{send_outcome::kind::retry, "", earlier.retry_after,
+                        "cannot tell whether the last attempt arrived: " + earlier.error, true};
+}
+
+bool delivery_worker::record(const outbox_entry& e, const send_outcome& outcome, channel_pace& pace,
+                             round_state& state)
+{
+    auto const& m = e.message;
+    auto const now = state.now;
+    auto& round = state.round;
+    switch (outcome.what) {
+    case send_outcome::kind::delivered:
+        if (auto ok = box_.delivered(m.id, clock_.now(), outcome.platform_ref); !ok) {
+            log_->error("delivery: sent {} but cannot mark it: {}", describe(m), ok.error().message());
+            return false;
+        }
+        ++round.delivered;
+        log_->debug("delivery: sent {}", describe(m));
+        break;
+    case send_outcome::kind::retry: {
+        if (e.attempts + 1 >= options_.max_attempts) {
             (void)box_.failed(m.id, now, outcome.error);
-            log_->error("delivery: {} refused for good: {}", describe(m), outcome.error);
+            log_->error("delivery: gave up on {} after {} attempts: {}", describe(m), e.attempts + 1, outcome.error);
             ++round.failed;
             break;
         }
+        state.held.insert({m.to.where, m.to.channel});   // later messages of this channel wait for this one
+        auto const wait = outcome.retry_after ? *outcome.retry_after : backoff(e.attempts);
+        if (outcome.retry_after)
+            pace.blocked_until = clock_.monotonic() + *outcome.retry_after;
+        (void)box_.retry_later(m.id, now + wait, outcome.error, outcome.in_doubt);
+        log_->warn("delivery: {} not accepted ({}); retrying in {}s", describe(m), outcome.error, wait.count());
+        ++round.retried;
+        break;
+    }
+    case send_outcome::kind::failed:
+        (void)box_.failed(m.id, now, outcome.error);
+        log_->error("delivery: {} refused for good: {}", describe(m), outcome.error);
+        ++round.failed;
+        break;
     }
     return true;
 }

@@ -2,7 +2,9 @@
 // Drains the outbox to the chat platforms: oldest first and in order per channel,
 // paced per channel, retried with exponential backoff, honouring a platform's
 // Retry-After, and marked delivered once. Everything it knows lives in the outbox,
-// so a restart resumes where it stopped.
+// so a restart resumes where it stopped. Each attempt is recorded before it is made:
+// a message whose answer never came (a crash mid-send, a broken connection) is looked
+// for on the platform before it is sent again, so it is not posted twice.
 #include "bot/case_store.hpp"
 #include "bot/clock.hpp"
 #include "bot/outbox.hpp"
@@ -34,14 +36,36 @@ struct send_outcome {
     std::string platform_ref;                         // the message's id on the platform
     std::optional<std::chrono::seconds> retry_after;  // the platform said when
     std::string error;
+    // retry only: no answer came (the connection broke, a gateway answered 5xx), so
+    // the platform may have taken the message after all.
+    bool in_doubt = false;
+};
+
+// What the platform knows of an earlier attempt at a message whose answer never came.
+struct earlier_attempt {
+    enum class kind {
+        arrived,      // the platform has it: `platform_ref` is its id there
+        absent,       // it did not arrive: send it
+        unknowable,   // the platform cannot be asked: send it again (it may show twice)
+        ask_later,    // the platform could not answer now (rate limit, outage)
+    };
+    kind what = kind::unknowable;
+    std::string platform_ref;
+    std::optional<std::chrono::seconds> retry_after;
+    std::string error;   // why it is unknowable, or why asking failed
 };
 
 // One per platform. `m.to.thread` is already the case's thread when the message
-// belongs in it; `c` is the case as it is now (for cards), when there is one.
+// belongs in it; `c` is the case as it is now (for cards), when there is one;
+// `queued_at` is when the message entered the outbox (with m.id, it names the
+// message for find_earlier()).
 class message_sender {
 public:
     virtual ~message_sender() = default;
-    virtual send_outcome send(const outbound_message& m, const case_record* c) = 0;
+    virtual send_outcome send(const outbound_message& m, const case_record* c, wall_time queued_at) = 0;
+    // Whether an earlier attempt at `m` whose answer never came reached the platform.
+    // A platform that cannot tell answers unknowable, and the message is sent again.
+    virtual earlier_attempt find_earlier(const outbound_message& m, wall_time queued_at);
 };
 
 struct delivery_options {
@@ -99,6 +123,12 @@ private:
     };
     // Sends what it can of `queue` (channel heads); false when storage trouble ends the round.
     bool deliver(const std::vector<outbox_entry>& queue, round_state& state);
+    // For a message in doubt: the outcome the platform's memory of it settles, if it does
+    // (it arrived: delivered; asking failed: retry), or nothing when it must be sent.
+    std::optional<send_outcome> settle_earlier(const outbox_entry& e, const outbound_message& m,
+                                               message_sender& sender);
+    // Records what became of one attempt; false when storage trouble ends the round.
+    bool record(const outbox_entry& e, const send_outcome& outcome, channel_pace& pace, round_state& state);
     bool take_token(channel_pace& pace, mono_time now);
     std::chrono::seconds backoff(int attempts) const;
 

@@ -139,13 +139,15 @@ slack_call slack_api::post_json(std::string_view absolute_url, const json::objec
 }
 
 slack_call slack_api::post_message(std::string_view channel, std::string_view text, const json::array& blocks,
-                                   std::string_view thread_ts)
+                                   std::string_view thread_ts, const json::object& metadata)
 {
     json::object args{{"channel", channel}, {"text", text}};
     if (!blocks.empty())
         args["blocks"] = blocks;
     if (!thread_ts.empty())
         args["thread_ts"] = thread_ts;
+    if (!metadata.empty())
+        args["metadata"] = metadata;
     return call("chat.postMessage", args);
 }
 
@@ -197,6 +199,74 @@ slack_lookup<json::object> slack_api::message_at(std::string_view channel, std::
         }
     }
     return out;
+}
+
+namespace {
+// Whether message `m` carries metadata of `event_type` with every member of `payload`.
+bool has_metadata(const json::value& m, std::string_view event_type, const json::object& payload)
+{
+    auto const* meta = m.is_object() ? m.get_object().if_contains("metadata") : nullptr;
+    if (meta == nullptr || !meta->is_object())
+        return false;
+    auto const* type = meta->get_object().if_contains("event_type");
+    auto const* body = meta->get_object().if_contains("event_payload");
+    if (type == nullptr || !type->is_string() || type->get_string() != event_type || body == nullptr ||
+        !body->is_object())
+        return false;
+    for (auto const& [key, want] : payload) {
+        auto const* got = body->get_object().if_contains(key);
+        if (got == nullptr || *got != want)
+            return false;
+    }
+    return true;
+}
+}  // namespace
+
+slack_api::metadata_search slack_api::find_by_metadata(std::string_view channel, std::string_view thread_ts,
+                                                       std::string_view oldest, std::string_view event_type,
+                                                       const json::object& payload, std::size_t max_messages)
+{
+    metadata_search out;
+    std::map<std::string, std::string> args{{"channel", std::string(channel)},
+                                            {"oldest", std::string(oldest)},
+                                            {"inclusive", "true"},
+                                            {"include_all_metadata", "true"},
+                                            {"limit", "200"}};
+    if (!thread_ts.empty())
+        args["ts"] = std::string(thread_ts);
+    auto const method = thread_ts.empty() ? "conversations.history" : "conversations.replies";
+    std::size_t seen = 0;
+    for (;;) {
+        out.call = call_form(method, args);
+        if (!out.call.ok)
+            return out;
+        auto const* messages = out.call.body.if_contains("messages");
+        if (messages == nullptr || !messages->is_array())
+            return out;
+        for (auto const& m : messages->get_array()) {
+            if (!has_metadata(m, event_type, payload))
+                continue;
+            if (auto const* ts = m.get_object().if_contains("ts"); ts != nullptr && ts->is_string()) {
+                out.value = std::string(ts->get_string());
+                out.complete = true;
+                return out;
+            }
+        }
+        seen += messages->get_array().size();
+        auto const* more = out.call.body.if_contains("has_more");
+        std::string cursor;
+        if (auto const* meta = out.call.body.if_contains("response_metadata"); meta != nullptr && meta->is_object())
+            if (auto const* c = meta->get_object().if_contains("next_cursor"); c != nullptr && c->is_string())
+                cursor = std::string(c->get_string());
+        bool const has_more = (more != nullptr && more->is_bool() && more->get_bool()) || !cursor.empty();
+        if (!has_more) {
+            out.complete = true;
+            return out;
+        }
+        if (cursor.empty() || seen >= max_messages)
+            return out;
+        args["cursor"] = std::move(cursor);
+    }
 }
 
 slack_lookup<std::string> slack_api::user_team(std::string_view user)

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <string>
 
 namespace bot::webhooks {
 namespace json = boost::json;
@@ -27,6 +29,10 @@ send_outcome outcome_of(const slack_call& call, std::string_view ref_key)
     }
     out.error = call.error;
     out.retry_after = call.retry_after;
+    // No answer, a gateway's 5xx, or an answer that is not Slack's: the call may have
+    // been carried out. An ok:false or a 429 is Slack saying it did nothing.
+    out.in_doubt = call.transport_failed || call.http_status >= 500 ||
+                   (call.http_status >= 200 && call.http_status < 300 && call.body.empty());
     bool const fixable = std::find(fixable_errors.begin(), fixable_errors.end(), call.error) != fixable_errors.end();
     out.what = call.retryable() || fixable ? send_outcome::kind::retry : send_outcome::kind::failed;
     return out;
@@ -44,6 +50,26 @@ json::array blocks_of(json::object& args)
         return std::move(b->get_array());
     return {};
 }
+
+// A posted message's metadata names its outbox row, so that a post whose answer was
+// lost can be found again. The time it was queued tells this database's row from
+// another with the same id (a restored backup) that posted into the same channel.
+constexpr std::string_view outbox_event_type = "casebot_outbox";
+// Slack's clock and ours agree to well within this; the post came after its queueing.
+constexpr std::chrono::minutes clock_margin{5};
+
+json::object outbox_payload(const outbound_message& m, wall_time queued_at)
+{
+    auto const seconds = std::chrono::duration_cast<std::chrono::seconds>(queued_at.time_since_epoch()).count();
+    return json::object{{"outbox_id", m.id}, {"queued_at", seconds}};
+}
+
+// A Slack ts ("<seconds>.<micros>") for a moment.
+std::string slack_ts(wall_time t)
+{
+    auto const seconds = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+    return std::to_string(std::max<long long>(seconds, 0)) + ".000000";
+}
 }  // namespace
 
 slack_sender::slack_sender(slack_api& api, const desk_state& desk, const bot::clock& clock)
@@ -51,7 +77,7 @@ slack_sender::slack_sender(slack_api& api, const desk_state& desk, const bot::cl
 {
 }
 
-send_outcome slack_sender::send(const outbound_message& m, const case_record* c)
+send_outcome slack_sender::send(const outbound_message& m, const case_record* c, wall_time queued_at)
 {
     auto const desk = desk_.get();
     auto const now = clock_.now();
@@ -68,7 +94,33 @@ send_outcome slack_sender::send(const outbound_message& m, const case_record* c)
     auto const blocks = blocks_of(args);
     if (!m.to.only_for.empty())
         return outcome_of(api_.post_ephemeral(m.to.channel, m.to.only_for, text, blocks, m.to.thread), "message_ts");
-    return outcome_of(api_.post_message(m.to.channel, text, blocks, m.to.thread), "ts");
+    json::object const metadata{{"event_type", outbox_event_type}, {"event_payload", outbox_payload(m, queued_at)}};
+    return outcome_of(api_.post_message(m.to.channel, text, blocks, m.to.thread, metadata), "ts");
+}
+
+earlier_attempt slack_sender::find_earlier(const outbound_message& m, wall_time queued_at)
+{
+    using kind = earlier_attempt::kind;
+    // A card refresh sets the same content again: sending it twice shows nothing twice.
+    if (m.kind == "card_update")
+        return {kind::unknowable, "", std::nullopt, "a card refresh is simply made again"};
+    if (!m.to.only_for.empty())
+        return {kind::unknowable, "", std::nullopt, "ephemeral messages cannot be looked up"};
+    if (m.to.direct)
+        return {kind::unknowable, "", std::nullopt, "direct messages are not looked up"};
+    auto const found = api_.find_by_metadata(m.to.channel, m.to.thread, slack_ts(queued_at - clock_margin),
+                                             outbox_event_type, outbox_payload(m, queued_at));
+    if (found.value)
+        return {kind::arrived, *found.value, std::nullopt, ""};
+    if (!found.call.ok) {
+        if (found.call.retryable())
+            return {kind::ask_later, "", found.call.retry_after, found.call.error};
+        // missing_scope, not_in_channel, …: asking again will not help.
+        return {kind::unknowable, "", std::nullopt, "Slack refused the look-up: " + found.call.error};
+    }
+    if (!found.complete)
+        return {kind::unknowable, "", std::nullopt, "too many messages since it was queued to look through"};
+    return {kind::absent, "", std::nullopt, ""};
 }
 
 }  // namespace bot::webhooks

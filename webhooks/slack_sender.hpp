@@ -1,7 +1,8 @@
 #pragma once
 // Delivers outbox messages to Slack: case cards with Block Kit, card refreshes
 // with chat.update, ephemeral answers with chat.postEphemeral, the rest with
-// chat.postMessage; and says which refusals are worth retrying.
+// chat.postMessage; says which refusals are worth retrying; and finds a post whose
+// answer was lost.
 #include "bot/clock.hpp"
 #include "webhooks/delivery_worker.hpp"
 #include "webhooks/desk.hpp"
@@ -13,7 +14,12 @@ class slack_api;
 class slack_sender final : public message_sender {
 public:
     slack_sender(slack_api& api, const desk_state& desk, const bot::clock& clock);
-    send_outcome send(const outbound_message& m, const case_record* c) override;
+    // chat.postMessage carries metadata naming the outbox row, for find_earlier().
+    send_outcome send(const outbound_message& m, const case_record* c, wall_time queued_at) override;
+    // Looks for the message's metadata among what was posted since it was queued
+    // (conversations.history, or .replies in a thread). Card refreshes, ephemeral and
+    // direct messages are not looked up: they are sent again.
+    earlier_attempt find_earlier(const outbound_message& m, wall_time queued_at) override;
 
 private:
     slack_api& api_;

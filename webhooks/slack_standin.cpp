@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -46,6 +47,7 @@ struct answer {
     int status = 200;
     json::object body;
     std::optional<int> retry_after_seconds;
+    std::string plain_body;   // sent instead of `body` when set (a gateway's error page)
 };
 
 answer slack_ok(json::object fields)
@@ -54,12 +56,12 @@ answer slack_ok(json::object fields)
     json::object body{{"ok", true}};
     for (auto& field : fields)
         body.emplace(field.key(), std::move(field.value()));
-    return answer{200, std::move(body), std::nullopt};
+    return answer{200, std::move(body), std::nullopt, {}};
 }
 
 answer slack_error(std::string_view error)
 {
-    return answer{200, json::object{{"ok", false}, {"error", error}}, std::nullopt};
+    return answer{200, json::object{{"ok", false}, {"error", error}}, std::nullopt, {}};
 }
 
 int hex_value(char c)
@@ -181,7 +183,9 @@ bool in_history(const standin_message& m)
     return m.kind == "post" || m.kind == "update" || m.kind == "seeded";
 }
 
-json::object message_json(const standin_message& m)
+// How a message reads in a conversations.* answer; its metadata only when asked for
+// (include_all_metadata), as Slack does.
+json::object message_json(const standin_message& m, bool with_metadata = false)
 {
     json::object o{{"type", "message"}, {"text", m.text}, {"ts", m.ts}};
     if (m.kind == "seeded") {
@@ -199,7 +203,43 @@ json::object message_json(const standin_message& m)
         o["thread_ts"] = m.thread_ts;
     if (m.revisions > 0)
         o["edited"] = json::object{{"user", "U0STANDINBOT"}, {"ts", m.ts}};
+    if (with_metadata && !m.metadata.empty())
+        o["metadata"] = m.metadata;
     return o;
+}
+
+// Slack's metadata: {"event_type": "<name>", "event_payload": {…}}.
+bool valid_metadata(const json::value& v)
+{
+    if (!v.is_object())
+        return false;
+    auto const* type = v.get_object().if_contains("event_type");
+    auto const* payload = v.get_object().if_contains("event_payload");
+    return type != nullptr && type->is_string() && !type->get_string().empty() && payload != nullptr &&
+           payload->is_object();
+}
+
+// One page of `found` (oldest first unless the caller reversed it) from the
+// position a cursor names, with has_more and the next cursor, as Slack pages.
+json::object page_of(const std::vector<const standin_message*>& found, const json::object& args, bool with_metadata)
+{
+    long long limit = 100;
+    if (auto const l = string_arg(args, "limit"); !l.empty())
+        std::from_chars(l.data(), l.data() + l.size(), limit);
+    limit = std::clamp(limit, 1LL, 1000LL);
+    std::size_t from = 0;
+    if (auto const c = string_arg(args, "cursor"); c.starts_with("next:"))
+        std::from_chars(c.data() + 5, c.data() + c.size(), from);
+    from = std::min(from, found.size());
+    auto const to = std::min(found.size(), from + static_cast<std::size_t>(limit));
+    json::array out;
+    for (auto i = from; i < to; ++i)
+        out.push_back(message_json(*found[i], with_metadata));
+    bool const more = to < found.size();
+    return json::object{{"messages", std::move(out)},
+                        {"has_more", more},
+                        {"response_metadata",
+                         json::object{{"next_cursor", more ? "next:" + std::to_string(to) : std::string{}}}}};
 }
 
 }  // namespace
@@ -222,6 +262,9 @@ struct slack_standin::impl {
     };
     std::map<std::string, user_record> users;
     long long ts_counter = 0;
+    long long last_ts_micros = 0;
+    std::function<std::chrono::system_clock::time_point()> clock;   // empty: ts from a counter
+    std::map<std::string, int> lost_answers;   // method → calls served whose answer is lost
 
     impl(std::string t, unsigned short p) : token(std::move(t)), port(p) {}
 
@@ -232,11 +275,19 @@ struct slack_standin::impl {
         changed.notify_all();
     }
 
-    // Unique and increasing: 1700000000.000100, 1700000000.000200, …
+    // Unique and increasing: 1700000000.000100, 1700000000.000200, … or, with a
+    // clock, 1 µs past that clock's time (100 µs after the last ts if the clock has
+    // not moved): never a round ts like the ones tests write for customers' messages.
     std::string next_ts()
     {
         ++ts_counter;
-        long long const micros = 1'700'000'000'000'000LL + ts_counter * 100;
+        long long micros = 1'700'000'000'000'000LL + ts_counter * 100;
+        if (clock) {
+            auto const now =
+                std::chrono::duration_cast<std::chrono::microseconds>(clock().time_since_epoch()).count();
+            micros = std::max<long long>(now + 1, last_ts_micros + 100);
+        }
+        last_ts_micros = micros;
         auto frac = std::to_string(micros % 1'000'000);
         frac.insert(0, 6 - frac.size(), '0');
         return std::to_string(micros / 1'000'000) + "." + frac;
@@ -252,7 +303,7 @@ struct slack_standin::impl {
         std::string error = f.slack_error;
         if (error.empty())
             error = f.http_status == 429 ? "ratelimited" : "internal_error";
-        answer a{f.http_status, json::object{{"ok", false}, {"error", error}}, f.retry_after_seconds};
+        answer a{f.http_status, json::object{{"ok", false}, {"error", error}}, f.retry_after_seconds, {}};
         if (--f.remaining <= 0)
             it->second.pop_front();
         return a;
@@ -294,6 +345,11 @@ struct slack_standin::impl {
         if (auto err = read_content(args, m.text, m.blocks, has_blocks))
             return slack_error(*err);
         m.thread_ts = string_arg(args, "thread_ts");
+        if (auto md = json_arg(args, "metadata")) {
+            if (!valid_metadata(*md))
+                return slack_error("invalid_metadata_format");
+            m.metadata = std::move(md->as_object());
+        }
         m.kind = "post";
         m.args = args;
         std::lock_guard lock(mutex);
@@ -374,22 +430,35 @@ struct slack_standin::impl {
         return slack_ok(json::object{{"view", std::move(shown)}});
     }
 
-    answer history(const json::object& args)
+    // oldest/latest/inclusive of conversations.history and .replies, as microseconds.
+    struct time_range {
+        long long oldest = 0, latest = std::numeric_limits<long long>::max();
+        bool inclusive = false;
+        bool holds(const standin_message& m) const
+        {
+            auto const t = ts_micros(m.ts).value_or(0);
+            return (inclusive ? t <= latest : t < latest) && (inclusive ? t >= oldest : t > oldest);
+        }
+    };
+    static std::optional<time_range> range_of(const json::object& args)
     {
-        auto const channel = string_arg(args, "channel");
-        if (channel.empty())
-            return slack_error("channel_not_found");
         auto const latest_arg = string_arg(args, "latest");
         auto const oldest_arg = string_arg(args, "oldest");
         auto const latest = latest_arg.empty() ? std::numeric_limits<long long>::max() : ts_micros(latest_arg);
         auto const oldest = oldest_arg.empty() ? 0LL : ts_micros(oldest_arg);
         if (!latest || !oldest)
+            return std::nullopt;
+        return time_range{*oldest, *latest, bool_arg(args, "inclusive")};
+    }
+
+    answer history(const json::object& args)
+    {
+        auto const channel = string_arg(args, "channel");
+        if (channel.empty())
+            return slack_error("channel_not_found");
+        auto const range = range_of(args);
+        if (!range)
             return slack_error("invalid_ts_latest");
-        bool const inclusive = bool_arg(args, "inclusive");
-        long long limit = 100;
-        if (auto const l = string_arg(args, "limit"); !l.empty())
-            std::from_chars(l.data(), l.data() + l.size(), limit);
-        limit = std::clamp(limit, 1LL, 1000LL);
 
         std::lock_guard lock(mutex);
         std::vector<const standin_message*> found;
@@ -398,19 +467,33 @@ struct slack_standin::impl {
                 continue;
             if (!m.thread_ts.empty() && m.thread_ts != m.ts)
                 continue;   // thread replies are not part of a channel's history
-            auto const t = ts_micros(m.ts).value_or(0);
-            bool const below = inclusive ? t <= *latest : t < *latest;
-            bool const above = inclusive ? t >= *oldest : t > *oldest;
-            if (below && above)
+            if (range->holds(m))
                 found.push_back(&m);
         }
         // Newest first, as Slack answers.
         std::reverse(found.begin(), found.end());
-        json::array out;
-        auto const n = std::min(found.size(), static_cast<std::size_t>(limit));
-        for (std::size_t i = 0; i < n; ++i)
-            out.push_back(message_json(*found[i]));
-        return slack_ok(json::object{{"messages", std::move(out)}, {"has_more", found.size() > n}});
+        return slack_ok(page_of(found, args, bool_arg(args, "include_all_metadata")));
+    }
+
+    answer replies(const json::object& args)
+    {
+        auto const channel = string_arg(args, "channel");
+        auto const parent = string_arg(args, "ts");
+        if (channel.empty())
+            return slack_error("channel_not_found");
+        auto const range = range_of(args);
+        if (!range)
+            return slack_error("invalid_ts_latest");
+
+        std::lock_guard lock(mutex);
+        if (parent.empty() || find_message(channel, parent) == nullptr)
+            return slack_error("thread_not_found");
+        // The parent, then its replies, oldest first, as Slack answers.
+        std::vector<const standin_message*> found;
+        for (auto const& m : messages)
+            if (m.channel == channel && in_history(m) && (m.ts == parent || m.thread_ts == parent) && range->holds(m))
+                found.push_back(&m);
+        return slack_ok(page_of(found, args, bool_arg(args, "include_all_metadata")));
     }
 
     answer user_info(const json::object& args)
@@ -456,6 +539,17 @@ struct slack_standin::impl {
             return *failed;
         if (req[http::field::authorization] != "Bearer " + token)
             return slack_error("invalid_auth");
+        auto a = serve_method(method, req, query);
+        std::lock_guard lock(mutex);
+        if (auto lost = lost_answers.find(method); lost != lost_answers.end() && lost->second > 0) {
+            --lost->second;   // done, but the answer never reaches the caller intact
+            return answer{502, {}, std::nullopt, "<html><body>502 Bad Gateway</body></html>"};
+        }
+        return a;
+    }
+
+    answer serve_method(const std::string& method, const request& req, std::string_view query)
+    {
 
         json::object args;
         std::string_view const content_type = req[http::field::content_type];
@@ -480,6 +574,8 @@ struct slack_standin::impl {
             return open_view(args);
         if (method == "conversations.history")
             return history(args);
+        if (method == "conversations.replies")
+            return replies(args);
         if (method == "users.info")
             return user_info(args);
         return slack_error("unknown_method");
@@ -492,7 +588,7 @@ struct slack_standin::impl {
         boost::system::error_code ec;
         auto parsed = json::parse(req.body(), ec);
         if (ec || !parsed.is_object())
-            return answer{400, json::object{{"ok", false}, {"error", "invalid_payload"}}, std::nullopt};
+            return answer{400, json::object{{"ok", false}, {"error", "invalid_payload"}}, std::nullopt, {}};
         return record_response_url(id, parsed.as_object());
     }
 
@@ -521,10 +617,15 @@ struct slack_standin::impl {
             res.body() = "not found";
         } else {
             res.result(static_cast<unsigned>(a->status));
-            res.set(http::field::content_type, "application/json; charset=utf-8");
-            if (a->retry_after_seconds)
-                res.set(http::field::retry_after, std::to_string(*a->retry_after_seconds));
-            res.body() = json::serialize(a->body);
+            if (!a->plain_body.empty()) {
+                res.set(http::field::content_type, "text/html");
+                res.body() = a->plain_body;
+            } else {
+                res.set(http::field::content_type, "application/json; charset=utf-8");
+                if (a->retry_after_seconds)
+                    res.set(http::field::retry_after, std::to_string(*a->retry_after_seconds));
+                res.body() = json::serialize(a->body);
+            }
         }
         res.prepare_payload();
         return res;
@@ -676,7 +777,22 @@ void slack_standin::clear()
     impl_->views.clear();
     impl_->calls.clear();
     impl_->failures.clear();
+    impl_->lost_answers.clear();
     impl_->bump();
+}
+
+void slack_standin::use_clock(std::function<std::chrono::system_clock::time_point()> now)
+{
+    std::lock_guard lock(impl_->mutex);
+    impl_->clock = std::move(now);
+}
+
+void slack_standin::lose_answer_next(const std::string& method, int count)
+{
+    if (count <= 0)
+        return;
+    std::lock_guard lock(impl_->mutex);
+    impl_->lost_answers[method] += count;
 }
 
 }  // namespace bot::webhooks

@@ -2,13 +2,16 @@
 // A local stand-in for Slack's Web API, for the demo and integration tests. It
 // serves, on 127.0.0.1:
 //   POST /api/chat.postMessage, /api/chat.update, /api/chat.postEphemeral,
-//        /api/views.open, /api/conversations.history, /api/users.info
+//        /api/views.open, /api/conversations.history, /api/conversations.replies,
+//        /api/users.info
 //   POST /response/<id>   (a response_url)
 // and answers like Slack: HTTP 200 with {"ok":true,…} or {"ok":false,"error":…};
 // a wrong or missing bearer token gets invalid_auth. Arguments are read from a JSON
 // body, a form-encoded body or the query string, as Slack does. Everything posted
 // is recorded in memory; tests and the demo wait for deliveries with wait_for()
-// instead of sleeping, and make calls fail on purpose with fail_next().
+// instead of sleeping, and make calls fail on purpose with fail_next() (or succeed
+// with their answer lost, lose_answer_next()). conversations.* answer in pages
+// (limit, cursor) and show message metadata with include_all_metadata, as Slack does.
 // Thread-safe: the accessors may be called from any thread while it serves.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -31,6 +34,7 @@ struct standin_message {
     std::string user;        // ephemeral recipient; the author of an add_message() message
     std::string team;        // the author's team_id (add_message() only)
     boost::json::array blocks;
+    boost::json::object metadata;   // chat.postMessage's metadata, if it had any
     std::string kind;        // "post", "update" (a post changed by chat.update), "ephemeral", "response_url",
                              // "seeded" (someone else's message, from add_message())
     int revisions = 0;       // how many times chat.update changed it
@@ -70,6 +74,14 @@ public:
     // "ratelimited" for 429, "internal_error" otherwise. Injections queue up in order.
     void fail_next(const std::string& method, int http_status, std::optional<int> retry_after_seconds = std::nullopt,
                    const std::string& slack_error = {}, int count = 1);
+
+    // The next `count` calls to `method` are carried out (a post is posted), but answered
+    // with HTTP 502 and an HTML page: what a caller sees when a gateway loses the answer.
+    void lose_answer_next(const std::string& method, int count = 1);
+
+    // Message ts follow `now` (the tests' clock; 1 µs past it) instead of a counter from
+    // 1700000000, staying unique and increasing, so that oldest/latest compare with that clock.
+    void use_clock(std::function<std::chrono::system_clock::time_point()> now);
 
     // Requests to `method` so far, including refused and failed ones.
     std::size_t calls(const std::string& method) const;

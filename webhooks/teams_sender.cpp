@@ -19,6 +19,9 @@ send_outcome outcome_of(const teams_call& call)
     out.error = call.error;
     out.retry_after = call.retry_after;
     out.what = call.retryable() ? send_outcome::kind::retry : send_outcome::kind::failed;
+    // No answer, or a gateway's: the activity may have been posted. Teams cannot be
+    // asked (a bot cannot read a channel's messages), so it is sent again.
+    out.in_doubt = call.transport_failed || call.http_status >= 500;
     return out;
 }
 
@@ -36,7 +39,7 @@ teams_sender::teams_sender(teams_connector* connector, http_client& client, bot:
 {
 }
 
-send_outcome teams_sender::send(const outbound_message& m, const case_record* c)
+send_outcome teams_sender::send(const outbound_message& m, const case_record* c, wall_time)
 {
     auto const desk = desk_.get();
     if (m.to.direct)

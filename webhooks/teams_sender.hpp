@@ -18,7 +18,7 @@ public:
     // `connector` may be null (no Bot Framework app configured): Workflows only.
     teams_sender(teams_connector* connector, http_client& client, bot::chat_memory& memory, const desk_state& desk,
                  const bot::clock& clock);
-    send_outcome send(const outbound_message& m, const case_record* c) override;
+    send_outcome send(const outbound_message& m, const case_record* c, wall_time queued_at) override;
 
 private:
     teams_connector* connector_;

@@ -341,6 +341,8 @@ int run_demo(const args& a)
         temp = pattern;
         run.settings.database = (temp / "demo.db").string();
     }
+    // Slack's ts follow the script's clock, as a real workspace's follow real time.
+    run.slack.use_clock([&run] { return run.clock.now(); });
     run.slack.start();
     run.settings.server.listen = "127.0.0.1:0";
     run.settings.slack.signing_secret = signing_secret;

@@ -43,7 +43,7 @@ std::shared_ptr<const webhooks::desk_snapshot> snapshot_of(const config::setting
 class log_sender final : public webhooks::message_sender {
 public:
     explicit log_sender(std::shared_ptr<spdlog::logger> log) : log_(std::move(log)) {}
-    webhooks::send_outcome send(const outbound_message& m, const case_record*) override
+    webhooks::send_outcome send(const outbound_message& m, const case_record*, wall_time) override
     {
         log_->info("message for {}: {}", m.to.channel, m.text);
         return {};

@@ -809,7 +809,7 @@ TEST_CASE("the outbox hands out pending messages oldest first once their attempt
     SUBCASE("a retry waits for its next attempt and remembers why")
     {
         auto const later = created + seconds{60};
-        REQUIRE(store->retry_later(agents, later, "HTTP 429").has_value());
+        REQUIRE(store->retry_later(agents, later, "HTTP 429", false).has_value());
         CHECK(ids_of_outbox(store->pending(created, 10).value()) == std::vector<std::int64_t>{card, breach});
         auto const again = store->pending(later, 10).value();
         REQUIRE(again.size() == 3);
@@ -817,15 +817,40 @@ TEST_CASE("the outbox hands out pending messages oldest first once their attempt
         CHECK(again[1].attempts == 1);
         CHECK(again[1].next_attempt_at == later);
         CHECK(again[1].last_error == "HTTP 429");
-        REQUIRE(store->retry_later(agents, later + seconds{60}, "HTTP 503").has_value());
+        REQUIRE(store->retry_later(agents, later + seconds{60}, "HTTP 503", false).has_value());
         CHECK(store->pending(later + seconds{60}, 10).value()[1].attempts == 2);
+    }
+    SUBCASE("an attempt keeps a message in doubt until an answer settles it")
+    {
+        CHECK_FALSE(store->pending(created, 10).value()[1].in_doubt_since.has_value());
+        REQUIRE(store->attempting(agents, created + seconds{1}).has_value());
+        CHECK(store->pending(created, 10).value()[1].in_doubt_since == created + seconds{1});
+        // No answer came: still in doubt at its next attempt.
+        REQUIRE(store->retry_later(agents, created, "http_502", true).has_value());
+        CHECK(store->pending(created, 10).value()[1].in_doubt_since == created + seconds{1});
+        // The next attempt got Slack's own refusal: it did not arrive.
+        REQUIRE(store->attempting(agents, created + seconds{2}).has_value());
+        CHECK(store->pending(created, 10).value()[1].in_doubt_since == created + seconds{2});
+        REQUIRE(store->retry_later(agents, created, "ratelimited", false).has_value());
+        CHECK_FALSE(store->pending(created, 10).value()[1].in_doubt_since.has_value());
+        // Delivered and failed settle it too.
+        REQUIRE(store->attempting(agents, created + seconds{3}).has_value());
+        REQUIRE(store->attempting(breach, created + seconds{3}).has_value());
+        REQUIRE(store->delivered(agents, created + seconds{4}, "999.1").has_value());
+        REQUIRE(store->failed(breach, created + seconds{4}, "channel_not_found").has_value());
+        for (auto const& e : store->recent_outbox(10).value())
+            CHECK_FALSE(e.in_doubt_since.has_value());
+        // A message no longer pending is not put back in doubt.
+        REQUIRE(store->attempting(agents, created + seconds{5}).has_value());
+        CHECK(store->recent_outbox(10).value()[1].state == delivery_state::delivered);
+        CHECK_FALSE(store->recent_outbox(10).value()[1].in_doubt_since.has_value());
     }
     SUBCASE("a delivered message is not handed out again, and delivering it twice is harmless")
     {
         REQUIRE(store->delivered(agents, created + seconds{5}, "999.1").has_value());
         CHECK(ids_of_outbox(store->pending(wall_time::max(), 10).value()) == std::vector<std::int64_t>{card, breach});
         REQUIRE(store->delivered(agents, created + seconds{50}, "999.2").has_value());
-        CHECK(store->retry_later(agents, created + seconds{60}, "late").has_value());  // no effect
+        CHECK(store->retry_later(agents, created + seconds{60}, "late", false).has_value());  // no effect
         CHECK(store->failed(agents, created + seconds{60}, "late").has_value());       // no effect
         auto const recent = store->recent_outbox(10).value();
         auto const it = std::find_if(recent.begin(), recent.end(), [&](auto const& e) { return e.message.id == agents; });
@@ -848,7 +873,8 @@ TEST_CASE("the outbox hands out pending messages oldest first once their attempt
     SUBCASE("an unknown message is not found")
     {
         CHECK(store->delivered(breach + 100, created, "x").error() == errc::not_found);
-        CHECK(store->retry_later(breach + 100, created, "x").error() == errc::not_found);
+        CHECK(store->retry_later(breach + 100, created, "x", false).error() == errc::not_found);
+        CHECK(store->attempting(breach + 100, created).error() == errc::not_found);
         CHECK(store->failed(breach + 100, created, "x").error() == errc::not_found);
     }
     SUBCASE("recent_outbox lists every state, newest first")
@@ -1300,6 +1326,9 @@ void seed_version(raw_db& raw, int v)
     case 6:   // indexes only
     case 7:   // indexes only
         return;
+    case 8:
+        raw.must("UPDATE outbox SET in_doubt_since = 1741618550");
+        return;
     case 5:
         raw.must("INSERT INTO conversation_refs (platform, channel, service_url, conversation_id, tenant_id, seen_at) "
                  "VALUES ('teams', '19:globex', 'https://smba.example/amer/', '19:globex', 'tenant-g', 1741014000)");
@@ -1330,6 +1359,7 @@ void check_seeded(sqlite_store& store, int v)
         auto const queued = store.pending(wall_time::max(), 10).value();
         REQUIRE(queued.size() == 1);
         CHECK(queued[0].attempts == 2);
+        CHECK(queued[0].in_doubt_since.has_value() == (v >= 8));
         CHECK(queued[0].message.mentions == std::vector<mention>{{"U-ANA", "Ana", false}});
         CHECK(ids_of(store.due_cases(wall_time::max(), 10).value()) == std::vector<case_id>{7});
         CHECK(store.find_by_thread(platform::slack, "C-ACME", "100.2").value()->id == 7);
@@ -1349,6 +1379,8 @@ void check_seeded(sqlite_store& store, int v)
         CHECK(store.user_team(platform::slack, "U-BOB").value() == "T-ACME");
         CHECK(store.pending(wall_time::max(), 10).value().at(0).message.to.only_for == "U-BOB");
     }
+    if (v >= 8)
+        CHECK(store.pending(wall_time::max(), 10).value().at(0).in_doubt_since == wall_time{seconds{1741618550}});
     if (v >= 5) {
         auto const ref = store.find_conversation(platform::teams, "19:globex").value();
         REQUIRE(ref.has_value());

@@ -388,6 +388,46 @@ TEST_CASE("a restart with messages still in the outbox delivers them once")
     CHECK(w.posts_in("C0AGENTS").size() == 1);
 }
 
+TEST_CASE("a post Slack made but whose answer was lost is found by its metadata and not posted twice")
+{
+    slack_world w;
+    // The case card is posted, but a gateway loses Slack's answer.
+    w.slack.lose_answer_next("chat.postMessage");
+    w.command("U0CAROL", "C0ACME", "new normal error Export fails", "T0ACME");
+    w.bot->deliver_now();
+    REQUIRE(w.posts_in("C0ACME").size() == 1);
+    w.clock.advance(std::chrono::seconds{30});
+    REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
+    w.bot->deliver_now();
+    CHECK(w.posts_in("C0ACME").size() == 1);
+    CHECK(w.posts_in("C0AGENTS").size() == 1);
+    CHECK(w.slack.calls("conversations.history") == 1);
+    auto const card = card_ts(w, "C0ACME", "#1");
+    REQUIRE_FALSE(card.empty());
+    // The card found is the case's thread, as if its answer had arrived.
+    CHECK(w.bot->store().find(1).value()->origin.thread == card);
+
+    // In the thread, an update whose answer is lost is found among the replies.
+    w.slack.lose_answer_next("chat.postMessage");
+    w.command("U0ANA", "C0ACME", "update 1 The export is fixed in 4.2.1");
+    w.bot->deliver_now();
+    auto const updates = [&] {
+        std::size_t n = 0;
+        for (auto const& m : w.posts_in("C0ACME"))
+            if (m.thread_ts == card && contains(m.text, "fixed in 4.2.1"))
+                ++n;
+        return n;
+    };
+    REQUIRE(updates() == 1);
+    w.clock.advance(std::chrono::seconds{30});
+    w.bot->deliver_now();
+    CHECK(updates() == 1);
+    CHECK(w.slack.calls("conversations.replies") == 1);
+    auto const posts_before = w.slack.calls("chat.postMessage");
+    w.bot->deliver_now();   // nothing is left in doubt
+    CHECK(w.slack.calls("chat.postMessage") == posts_before);
+}
+
 TEST_CASE("reminders go out from the scheduler inside the server, and breaches reach the leads")
 {
     slack_world w;   // Mon 10:00 EDT

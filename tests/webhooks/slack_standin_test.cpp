@@ -266,3 +266,106 @@ TEST_CASE("the stand-in takes form-encoded arguments like Slack")
     CHECK(all[0].text == "a b&c");
     CHECK(all[0].blocks.size() == 1);
 }
+
+TEST_CASE("find_by_metadata pages through history or a thread's replies for a post's metadata")
+{
+    fixture f;
+    json::object const meta{{"event_type", "casebot_outbox"}, {"event_payload", {{"outbox_id", 7}, {"queued_at", 100}}}};
+    json::object const want{{"outbox_id", 7}, {"queued_at", 100}};
+    auto const root = f.api.post_message("C1", "Case #1");
+    REQUIRE(root.ok);
+    auto const root_ts = std::string(root.body.at("ts").as_string());
+    // 450 top-level messages after it: the one we look for lies three pages back.
+    auto const target = f.api.post_message("C1", "Reminder", {}, {}, meta);
+    REQUIRE(target.ok);
+    for (int i = 0; i < 450; ++i)
+        REQUIRE(f.api.post_message("C1", "noise " + std::to_string(i)).ok);
+
+    SUBCASE("metadata is shown only with include_all_metadata, as Slack does")
+    {
+        auto const plain = f.api.call_form("conversations.history", {{"channel", "C1"}, {"limit", "1000"}});
+        REQUIRE(plain.ok);
+        for (auto const& m : plain.body.at("messages").as_array())
+            CHECK_FALSE(m.as_object().contains("metadata"));
+        CHECK(f.slack.messages_in("C1").at(1).metadata == meta);
+    }
+    SUBCASE("found in the channel's history, page after page")
+    {
+        auto const found = f.api.find_by_metadata("C1", {}, "1600000000.000000", "casebot_outbox", want);
+        REQUIRE(found.value.has_value());
+        CHECK(*found.value == target.body.at("ts").as_string());
+        CHECK(found.complete);
+        CHECK(f.slack.calls("conversations.history") == 3);   // 200 + 200 + the rest
+    }
+    SUBCASE("another row's metadata does not match, and the search says it saw everything")
+    {
+        auto const other = f.api.find_by_metadata("C1", {}, "1600000000.000000", "casebot_outbox",
+                                                  json::object{{"outbox_id", 7}, {"queued_at", 101}});
+        CHECK_FALSE(other.value.has_value());
+        CHECK(other.complete);
+    }
+    SUBCASE("a search that stops at max_messages is not complete")
+    {
+        auto const capped = f.api.find_by_metadata("C1", {}, "1600000000.000000", "casebot_outbox",
+                                                   json::object{{"outbox_id", 8}}, 200);
+        CHECK_FALSE(capped.value.has_value());
+        CHECK_FALSE(capped.complete);
+    }
+    SUBCASE("messages older than `oldest` are not read")
+    {
+        CHECK(f.slack.messages_in("C1").front().ts == root_ts);   // in the order written
+        auto const newest = f.slack.messages_in("C1").back().ts;
+        auto const none = f.api.find_by_metadata("C1", {}, newest, "casebot_outbox", want);
+        CHECK_FALSE(none.value.has_value());
+        CHECK(none.complete);
+        CHECK(f.slack.calls("conversations.history") == 1);
+    }
+    SUBCASE("in a thread, through conversations.replies")
+    {
+        REQUIRE(f.api.post_message("C1", "Claimed", {}, root_ts).ok);
+        auto const reply = f.api.post_message("C1", "Update", {}, root_ts, meta);
+        REQUIRE(reply.ok);
+        auto const found = f.api.find_by_metadata("C1", root_ts, "1600000000.000000", "casebot_outbox", want);
+        REQUIRE(found.value.has_value());
+        CHECK(*found.value == reply.body.at("ts").as_string());   // not the top-level one
+        CHECK(f.slack.calls("conversations.replies") == 1);
+        auto const missing = f.api.find_by_metadata("C1", "1600000000.000100", "1600000000.000000", "casebot_outbox", want);
+        CHECK_FALSE(missing.call.ok);
+        CHECK(missing.call.error == "thread_not_found");
+        CHECK_FALSE(missing.complete);
+    }
+}
+
+TEST_CASE("metadata that is not an event_type and a payload object is refused like Slack does")
+{
+    fixture f;
+    auto const r = f.api.post_message("C1", "x", {}, {}, json::object{{"event_type", "casebot_outbox"}});
+    CHECK(r.error == "invalid_metadata_format");
+    CHECK(f.slack.messages_in("C1").empty());
+}
+
+TEST_CASE("lose_answer_next carries the call out but answers like a failing gateway")
+{
+    fixture f;
+    f.slack.lose_answer_next("chat.postMessage");
+    auto const lost = f.api.post_message("C1", "Case #1");
+    CHECK_FALSE(lost.ok);
+    CHECK(lost.http_status == 502);
+    CHECK(lost.body.empty());
+    CHECK(lost.retryable());
+    CHECK(f.slack.messages_in("C1").size() == 1);   // but it was posted
+    CHECK(f.api.post_message("C1", "Case #2").ok);   // only the next call was affected
+}
+
+TEST_CASE("with a clock, ts follow it and stay unique and increasing")
+{
+    fixture f;
+    auto now = std::chrono::system_clock::time_point{std::chrono::seconds{1773064800}};
+    f.slack.use_clock([&now] { return now; });
+    auto const a = f.api.post_message("C1", "a");
+    auto const b = f.api.post_message("C1", "b");
+    CHECK(a.body.at("ts").as_string() == "1773064800.000001");
+    CHECK(b.body.at("ts").as_string() == "1773064800.000101");
+    now += std::chrono::minutes{1};
+    CHECK(f.api.post_message("C1", "c").body.at("ts").as_string() == "1773064860.000001");
+}

@@ -28,6 +28,8 @@ temp_folder::~temp_folder()
 
 slack_world::slack_world(std::string_view now) : clock(utc(now))
 {
+    // Slack's ts follow the test's clock, as a real workspace's follow real time.
+    slack.use_clock([this] { return clock.now(); });
     slack.start();
     teams.start();
     auto parsed = config::parse_settings(bot::app::demo_config_toml, "demo.toml", config::no_env());

@@ -27,6 +27,7 @@ using bot::test::utc;
 using bot::webhooks::delivery_options;
 using bot::webhooks::delivery_round;
 using bot::webhooks::delivery_worker;
+using bot::webhooks::earlier_attempt;
 using bot::webhooks::send_outcome;
 using std::chrono::seconds;
 
@@ -47,6 +48,18 @@ send_outcome refused(std::string why = "channel_not_found")
     return {send_outcome::kind::failed, "", std::nullopt, std::move(why)};
 }
 
+// No answer came, and the platform did not get the message (the connection broke first).
+send_outcome no_answer()
+{
+    return {send_outcome::kind::retry, "", std::nullopt, "connection reset", true};
+}
+
+// No answer came, but the platform did post the message, as `ref`.
+send_outcome lost_answer(std::string ref)
+{
+    return {send_outcome::kind::retry, std::move(ref), std::nullopt, "http_502", true};
+}
+
 // A chat platform that records what it was asked to send and answers as scripted:
 // per message text, a queue of outcomes; once a text's queue is empty (or it has none),
 // the message is delivered with the reference "ref-<text>". Thread-safe, so the
@@ -58,7 +71,7 @@ public:
         std::optional<case_record> current;   // the case as the worker passed it
     };
 
-    send_outcome send(const outbound_message& m, const case_record* c) override
+    send_outcome send(const outbound_message& m, const case_record* c, wall_time) override
     {
         std::lock_guard lock{mutex_};
         calls_.push_back({m, c ? std::optional<case_record>{*c} : std::nullopt});
@@ -67,8 +80,39 @@ public:
             out = it->second.front();
             it->second.pop_front();
         }
+        // What the platform now holds: delivered messages, and those whose answer was lost.
+        if (!out.platform_ref.empty())
+            posted_[m.id] = out.platform_ref;
         arrived_.notify_all();
         return out;
+    }
+
+    // Answers from what the platform holds, unless a scripted answer is queued.
+    earlier_attempt find_earlier(const outbound_message& m, wall_time) override
+    {
+        std::lock_guard lock{mutex_};
+        ++lookups_;
+        if (!lookup_script_.empty()) {
+            auto out = lookup_script_.front();
+            lookup_script_.pop_front();
+            return out;
+        }
+        if (auto it = posted_.find(m.id); it != posted_.end())
+            return {earlier_attempt::kind::arrived, it->second, std::nullopt, ""};
+        return {earlier_attempt::kind::absent, "", std::nullopt, ""};
+    }
+
+    // The next look-up answers `answer`.
+    void on_lookup(earlier_attempt answer)
+    {
+        std::lock_guard lock{mutex_};
+        lookup_script_.push_back(std::move(answer));
+    }
+
+    std::size_t lookups() const
+    {
+        std::lock_guard lock{mutex_};
+        return lookups_;
     }
 
     // The next time `text` is sent, answer `outcome` (queued after earlier scripts for it).
@@ -118,6 +162,37 @@ private:
     mutable std::condition_variable arrived_;
     std::vector<call> calls_;
     std::map<std::string, std::deque<send_outcome>> script_;
+    std::map<std::int64_t, std::string> posted_;   // outbox id → the platform's ref
+    std::deque<earlier_attempt> lookup_script_;
+    std::size_t lookups_ = 0;
+};
+
+// The store as the worker's outbox, except that marking a message delivered fails:
+// the process stopping between the platform's answer and its mark.
+class mark_failing_outbox final : public bot::outbox {
+public:
+    explicit mark_failing_outbox(bot::outbox& inner) : inner_(inner) {}
+    result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit) override
+    {
+        return inner_.pending(ready_by, limit);
+    }
+    result<std::vector<outbox_entry>> channel_heads(std::size_t per_channel) override
+    {
+        return inner_.channel_heads(per_channel);
+    }
+    result<void> attempting(std::int64_t id, wall_time at) override { return inner_.attempting(id, at); }
+    result<void> delivered(std::int64_t, wall_time, std::string_view) override { return errc::storage_failed; }
+    result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error, bool in_doubt) override
+    {
+        return inner_.retry_later(id, next_attempt, error, in_doubt);
+    }
+    result<void> failed(std::int64_t id, wall_time at, std::string_view error) override
+    {
+        return inner_.failed(id, at, error);
+    }
+
+private:
+    bot::outbox& inner_;
 };
 
 std::shared_ptr<spdlog::logger> quiet_log()
@@ -559,6 +634,102 @@ TEST_CASE("a backlog held in one channel does not keep other channels waiting")
     d.run();
     d.run();
     CHECK(d.slack.sent() == "limited | elsewhere | limited | behind it | further behind");
+}
+
+}  // TEST_SUITE
+
+TEST_SUITE("delivery worker: messages in doubt")
+{
+
+TEST_CASE("a message sent just before a crash, its mark lost, is found on the platform and not sent again")
+{
+    desk d;
+    d.open_case(1);
+    d.post("C-AGENTS", "New case #1");
+    {
+        mark_failing_outbox crashing{*d.store};
+        delivery_worker before_crash{crashing, *d.store, d.clock, d.options, quiet_log()};
+        before_crash.add_sender(platform::slack, d.slack);
+        before_crash.run_once();   // the card goes out; marking it fails, which ends the round
+    }
+    CHECK(d.slack.sent() == "card of #1");
+    auto const card = d.entry("card of #1");
+    CHECK(card.state == delivery_state::pending);
+    CHECK(card.in_doubt_since == d.clock.now());
+
+    // The restarted worker looks the card up before anything else of its channel goes.
+    d.clock.advance(1s);
+    d.slack.forget();
+    auto const round = d.run();
+    CHECK(d.slack.sent() == "New case #1");
+    CHECK(d.slack.lookups() == 1);
+    CHECK(round.delivered == 2);
+    CHECK(d.entry("card of #1").state == delivery_state::delivered);
+    CHECK_FALSE(d.entry("card of #1").in_doubt_since.has_value());
+    // The card found teaches the case its thread, as a card marked at once would have.
+    CHECK(d.store->find(1).value()->origin.thread == "ref-card of #1");
+}
+
+TEST_CASE("a send whose answer was lost is looked up before it is tried again")
+{
+    desk d;
+    d.post("C1", "hello");
+
+    SUBCASE("the platform had posted it: marked delivered, not sent again")
+    {
+        d.slack.on("hello", lost_answer("1700000000.000100"));
+        CHECK(d.run().retried == 1);
+        CHECK(d.entry("hello").in_doubt_since == d.clock.now());
+        CHECK(d.slack.lookups() == 0);
+        d.clock.advance(5s);
+        CHECK(d.run().delivered == 1);
+        CHECK(d.slack.sent() == "hello");
+        CHECK(d.slack.lookups() == 1);
+        CHECK(d.entry("hello").state == delivery_state::delivered);
+    }
+    SUBCASE("the platform had not: sent once more, and then settled")
+    {
+        d.slack.on("hello", no_answer());
+        d.run();
+        d.clock.advance(5s);
+        CHECK(d.run().delivered == 1);
+        CHECK(d.slack.sent() == "hello | hello");
+        CHECK(d.slack.lookups() == 1);
+        auto const e = d.entry("hello");
+        CHECK(e.state == delivery_state::delivered);
+        CHECK_FALSE(e.in_doubt_since.has_value());
+    }
+    SUBCASE("a look-up the platform cannot answer now waits; one it can never answer sends again")
+    {
+        d.slack.on("hello", no_answer());
+        d.run();
+        d.slack.on_lookup({earlier_attempt::kind::ask_later, "", 30s, "ratelimited"});
+        d.clock.advance(5s);
+        CHECK(d.run().retried == 1);
+        CHECK(d.slack.sent() == "hello");
+        auto const waiting = d.entry("hello");
+        CHECK(waiting.in_doubt_since.has_value());   // still in doubt
+        CHECK(waiting.attempts == 2);
+        CHECK(waiting.next_attempt_at == d.clock.now() + 30s);
+        d.slack.on_lookup({earlier_attempt::kind::unknowable, "", std::nullopt, "cannot be asked"});
+        d.clock.advance(30s);
+        CHECK(d.run().delivered == 1);
+        CHECK(d.slack.sent() == "hello | hello");
+        CHECK(d.slack.lookups() == 2);
+    }
+}
+
+TEST_CASE("a refusal settles a send: its next attempt is not looked up")
+{
+    desk d;
+    d.post("C1", "hello");
+    d.slack.on("hello", retry());
+    d.run();
+    CHECK_FALSE(d.entry("hello").in_doubt_since.has_value());
+    d.clock.advance(5s);
+    CHECK(d.run().delivered == 1);
+    CHECK(d.slack.sent() == "hello | hello");
+    CHECK(d.slack.lookups() == 0);
 }
 
 }  // TEST_SUITE
