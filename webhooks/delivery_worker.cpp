@@ -15,7 +15,7 @@ std::string describe(const outbound_message& m)
 }
 }  // namespace
 
-earlier_attempt message_sender::find_earlier(const outbound_message&, wall_time)
+earlier_attempt message_sender::find_earlier(const outbound_message&, wall_time, wall_time)
 {
     return {earlier_attempt::kind::unknowable, "", std::nullopt, "this platform cannot be asked"};
 }
@@ -136,7 +136,14 @@ bool delivery_worker::deliver(const std::vector<outbox_entry>& queue, round_stat
         if (m.to.case_thread && c && c->origin.where == m.to.where && c->origin.channel == m.to.channel)
             m.to.thread = c->origin.thread;
 
-        auto outcome = e.in_doubt_since ? settle_earlier(e, m, *sender->second) : std::nullopt;
+        std::optional<send_outcome> outcome;
+        if (e.in_doubt_since && e.attempts + 1 >= options_.max_attempts) {
+            // Asking has used up the attempts: one last send rather than none, which
+            // risks a message shown twice rather than a message lost.
+            log_->warn("delivery: last attempt at {}, still in doubt: sending it without looking", describe(m));
+        } else if (e.in_doubt_since) {
+            outcome = settle_earlier(e, m, *sender->second);
+        }
         if (!outcome) {
             // Recorded first: if the process stops before the answer is marked, the
             // next round knows this message may have arrived.
@@ -155,7 +162,7 @@ bool delivery_worker::deliver(const std::vector<outbox_entry>& queue, round_stat
 std::optional<send_outcome> delivery_worker::settle_earlier(const outbox_entry& e, const outbound_message& m,
                                                            message_sender& sender)
 {
-    auto const earlier = sender.find_earlier(m, e.created_at);
+    auto const earlier = sender.find_earlier(m, e.created_at, *e.in_doubt_since);
     switch (earlier.what) {
     case earlier_attempt::kind::arrived:
         log_->info("delivery: {} had arrived (its answer was lost); marked delivered, not sent again", describe(m));
@@ -164,7 +171,9 @@ std::optional<send_outcome> delivery_worker::settle_earlier(const outbox_entry& 
         log_->info("delivery: {} had not arrived; sending it", describe(m));
         return std::nullopt;
     case earlier_attempt::kind::unknowable:
-        log_->warn("delivery: cannot tell whether {} arrived ({}); sending it again", describe(m), earlier.error);
+        // A card refresh only sets the same content again: nothing to warn about.
+        log_->log(m.kind == "card_update" ? spdlog::level::debug : spdlog::level::warn,
+                  "delivery: cannot tell whether {} arrived ({}); sending it again", describe(m), earlier.error);
         return std::nullopt;
     case earlier_attempt::kind::ask_later:
         break;

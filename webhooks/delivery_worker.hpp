@@ -63,9 +63,10 @@ class message_sender {
 public:
     virtual ~message_sender() = default;
     virtual send_outcome send(const outbound_message& m, const case_record* c, wall_time queued_at) = 0;
-    // Whether an earlier attempt at `m` whose answer never came reached the platform.
-    // A platform that cannot tell answers unknowable, and the message is sent again.
-    virtual earlier_attempt find_earlier(const outbound_message& m, wall_time queued_at);
+    // Whether the attempt at `m` made at `attempted_at`, whose answer never came,
+    // reached the platform. A platform that cannot tell answers unknowable, and the
+    // message is sent again.
+    virtual earlier_attempt find_earlier(const outbound_message& m, wall_time queued_at, wall_time attempted_at);
 };
 
 struct delivery_options {

@@ -5,6 +5,7 @@
 #include <boost/json/string.hpp>
 
 #include <array>
+#include <set>
 #include <utility>
 
 namespace bot::webhooks {
@@ -215,7 +216,11 @@ bool has_metadata(const json::value& m, std::string_view event_type, const json:
         return false;
     for (auto const& [key, want] : payload) {
         auto const* got = body->get_object().if_contains(key);
-        if (got == nullptr || *got != want)
+        if (got == nullptr)
+            return false;
+        // 7, 7u and 7.0 are one number to a JSON reader.
+        bool const numbers = got->is_number() && want.is_number();
+        if (numbers ? got->to_number<double>() != want.to_number<double>() : *got != want)
             return false;
     }
     return true;
@@ -223,12 +228,14 @@ bool has_metadata(const json::value& m, std::string_view event_type, const json:
 }  // namespace
 
 slack_api::metadata_search slack_api::find_by_metadata(std::string_view channel, std::string_view thread_ts,
-                                                       std::string_view oldest, std::string_view event_type,
-                                                       const json::object& payload, std::size_t max_messages)
+                                                       std::string_view oldest, std::string_view latest,
+                                                       std::string_view event_type, const json::object& payload,
+                                                       std::size_t max_messages)
 {
     metadata_search out;
     std::map<std::string, std::string> args{{"channel", std::string(channel)},
                                             {"oldest", std::string(oldest)},
+                                            {"latest", std::string(latest)},
                                             {"inclusive", "true"},
                                             {"include_all_metadata", "true"},
                                             {"limit", "200"}};
@@ -236,6 +243,7 @@ slack_api::metadata_search slack_api::find_by_metadata(std::string_view channel,
         args["ts"] = std::string(thread_ts);
     auto const method = thread_ts.empty() ? "conversations.history" : "conversations.replies";
     std::size_t seen = 0;
+    std::set<std::string> cursors;   // a cursor Slack hands out twice would loop forever
     for (;;) {
         out.call = call_form(method, args);
         if (!out.call.ok)
@@ -263,7 +271,7 @@ slack_api::metadata_search slack_api::find_by_metadata(std::string_view channel,
             out.complete = true;
             return out;
         }
-        if (cursor.empty() || seen >= max_messages)
+        if (cursor.empty() || seen >= max_messages || messages->get_array().empty() || !cursors.insert(cursor).second)
             return out;
         args["cursor"] = std::move(cursor);
     }

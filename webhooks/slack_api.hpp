@@ -73,20 +73,21 @@ public:
     // conversations.history (latest=ts, inclusive, limit=1): the message posted at
     // exactly `ts` in `channel`, if any. Thread replies are not in a channel's history.
     slack_lookup<boost::json::object> message_at(std::string_view channel, std::string_view ts);
-    // The ts of a message posted in `channel` since `oldest` (a Slack ts) whose metadata
-    // has `event_type` and an event_payload holding every member of `payload`: among
-    // the thread's replies (conversations.replies) when `thread_ts` is set, else among
-    // the channel's messages (conversations.history), with include_all_metadata, page
-    // by page. `value` is empty when none matched; `complete` says whether every
-    // message since `oldest` was seen (false past `max_messages` or when a call failed).
+    // The ts of a message posted in `channel` from `oldest` to `latest` (Slack ts) whose
+    // metadata has `event_type` and an event_payload holding every member of `payload`
+    // (numbers compare by value): among the thread's replies (conversations.replies)
+    // when `thread_ts` is set, else among the channel's messages (conversations.history),
+    // with include_all_metadata, page by page. `value` is empty when none matched;
+    // `complete` says whether every message of the span was seen (false past
+    // `max_messages`, when a call failed, or when Slack's paging went wrong).
     struct metadata_search {
         slack_call call;                   // the last call made
         std::optional<std::string> value;  // the matching message's ts
         bool complete = false;
     };
     metadata_search find_by_metadata(std::string_view channel, std::string_view thread_ts, std::string_view oldest,
-                                     std::string_view event_type, const boost::json::object& payload,
-                                     std::size_t max_messages = 2000);
+                                     std::string_view latest, std::string_view event_type,
+                                     const boost::json::object& payload, std::size_t max_messages = 2000);
     // users.info: the user's team_id (differs from ours for Slack Connect guests).
     slack_lookup<std::string> user_team(std::string_view user);
 

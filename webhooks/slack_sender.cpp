@@ -19,6 +19,8 @@ constexpr std::array fixable_errors{std::string_view{"invalid_auth"}, std::strin
                                     std::string_view{"token_revoked"}, std::string_view{"token_expired"},
                                     std::string_view{"account_inactive"}, std::string_view{"team_access_not_granted"}};
 
+constexpr std::array partly_done_errors{std::string_view{"fatal_error"}, std::string_view{"internal_error"}};
+
 send_outcome outcome_of(const slack_call& call, std::string_view ref_key)
 {
     send_outcome out;
@@ -29,12 +31,15 @@ send_outcome outcome_of(const slack_call& call, std::string_view ref_key)
     }
     out.error = call.error;
     out.retry_after = call.retry_after;
-    // No answer, a gateway's 5xx, or an answer that is not Slack's: the call may have
-    // been carried out. An ok:false or a 429 is Slack saying it did nothing.
-    out.in_doubt = call.transport_failed || call.http_status >= 500 ||
+    // The call may have been carried out: no answer, a gateway's 5xx, an answer that is
+    // not Slack's, or the two errors Slack documents as "some aspect of the operation
+    // may have succeeded". Any other ok:false, and a 429, is Slack saying it did nothing.
+    bool const partly_done = std::find(partly_done_errors.begin(), partly_done_errors.end(), call.error) !=
+                             partly_done_errors.end();
+    out.in_doubt = call.transport_failed || call.http_status >= 500 || partly_done ||
                    (call.http_status >= 200 && call.http_status < 300 && call.body.empty());
     bool const fixable = std::find(fixable_errors.begin(), fixable_errors.end(), call.error) != fixable_errors.end();
-    out.what = call.retryable() || fixable ? send_outcome::kind::retry : send_outcome::kind::failed;
+    out.what = call.retryable() || fixable || out.in_doubt ? send_outcome::kind::retry : send_outcome::kind::failed;
     return out;
 }
 
@@ -55,8 +60,11 @@ json::array blocks_of(json::object& args)
 // lost can be found again. The time it was queued tells this database's row from
 // another with the same id (a restored backup) that posted into the same channel.
 constexpr std::string_view outbox_event_type = "casebot_outbox";
-// Slack's clock and ours agree to well within this; the post came after its queueing.
-constexpr std::chrono::minutes clock_margin{5};
+// A post made by an attempt lies between the attempt's start and its answer's
+// deadline (http_client's request timeout, well under this), give or take the
+// difference between Slack's clock and ours (NTP: well under a minute).
+constexpr std::chrono::minutes clock_margin{2};
+constexpr std::chrono::minutes attempt_window{10};
 
 json::object outbox_payload(const outbound_message& m, wall_time queued_at)
 {
@@ -98,7 +106,7 @@ send_outcome slack_sender::send(const outbound_message& m, const case_record* c,
     return outcome_of(api_.post_message(m.to.channel, text, blocks, m.to.thread, metadata), "ts");
 }
 
-earlier_attempt slack_sender::find_earlier(const outbound_message& m, wall_time queued_at)
+earlier_attempt slack_sender::find_earlier(const outbound_message& m, wall_time queued_at, wall_time attempted_at)
 {
     using kind = earlier_attempt::kind;
     // A card refresh sets the same content again: sending it twice shows nothing twice.
@@ -108,8 +116,9 @@ earlier_attempt slack_sender::find_earlier(const outbound_message& m, wall_time 
         return {kind::unknowable, "", std::nullopt, "ephemeral messages cannot be looked up"};
     if (m.to.direct)
         return {kind::unknowable, "", std::nullopt, "direct messages are not looked up"};
-    auto const found = api_.find_by_metadata(m.to.channel, m.to.thread, slack_ts(queued_at - clock_margin),
-                                             outbox_event_type, outbox_payload(m, queued_at));
+    auto const found = api_.find_by_metadata(m.to.channel, m.to.thread, slack_ts(attempted_at - clock_margin),
+                                             slack_ts(attempted_at + attempt_window), outbox_event_type,
+                                             outbox_payload(m, queued_at));
     if (found.value)
         return {kind::arrived, *found.value, std::nullopt, ""};
     if (!found.call.ok) {
@@ -119,7 +128,7 @@ earlier_attempt slack_sender::find_earlier(const outbound_message& m, wall_time 
         return {kind::unknowable, "", std::nullopt, "Slack refused the look-up: " + found.call.error};
     }
     if (!found.complete)
-        return {kind::unknowable, "", std::nullopt, "too many messages since it was queued to look through"};
+        return {kind::unknowable, "", std::nullopt, "could not look through every message of the attempt's time"};
     return {kind::absent, "", std::nullopt, ""};
 }
 

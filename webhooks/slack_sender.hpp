@@ -16,10 +16,11 @@ public:
     slack_sender(slack_api& api, const desk_state& desk, const bot::clock& clock);
     // chat.postMessage carries metadata naming the outbox row, for find_earlier().
     send_outcome send(const outbound_message& m, const case_record* c, wall_time queued_at) override;
-    // Looks for the message's metadata among what was posted since it was queued
+    // Looks for the message's metadata among what was posted around the attempt
     // (conversations.history, or .replies in a thread). Card refreshes, ephemeral and
-    // direct messages are not looked up: they are sent again.
-    earlier_attempt find_earlier(const outbound_message& m, wall_time queued_at) override;
+    // direct messages are not looked up: they are sent again. So is a message in a
+    // channel the bot may post to but not read (not_in_channel: chat:write.public).
+    earlier_attempt find_earlier(const outbound_message& m, wall_time queued_at, wall_time attempted_at) override;
 
 private:
     slack_api& api_;

@@ -428,6 +428,20 @@ TEST_CASE("a post Slack made but whose answer was lost is found by its metadata 
     CHECK(w.slack.calls("chat.postMessage") == posts_before);
 }
 
+TEST_CASE("after Slack's fatal_error a post is looked for first, and sent once when it is not there")
+{
+    slack_world w;
+    w.slack.fail_next("chat.postMessage", 200, std::nullopt, "fatal_error");   // the card: nothing posted
+    w.command("U0CAROL", "C0ACME", "new normal error Export fails", "T0ACME");
+    w.bot->deliver_now();
+    CHECK(w.posts_in("C0ACME").empty());
+    w.clock.advance(std::chrono::seconds{30});
+    REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
+    w.bot->deliver_now();
+    CHECK(w.posts_in("C0ACME").size() == 1);
+    CHECK(w.slack.calls("conversations.history") == 1);
+}
+
 TEST_CASE("reminders go out from the scheduler inside the server, and breaches reach the leads")
 {
     slack_world w;   // Mon 10:00 EDT

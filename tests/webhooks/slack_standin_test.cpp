@@ -291,22 +291,35 @@ TEST_CASE("find_by_metadata pages through history or a thread's replies for a po
     }
     SUBCASE("found in the channel's history, page after page")
     {
-        auto const found = f.api.find_by_metadata("C1", {}, "1600000000.000000", "casebot_outbox", want);
+        auto const found = f.api.find_by_metadata("C1", {}, "1600000000.000000", "1800000000.000000", "casebot_outbox", want);
         REQUIRE(found.value.has_value());
         CHECK(*found.value == target.body.at("ts").as_string());
         CHECK(found.complete);
         CHECK(f.slack.calls("conversations.history") == 3);   // 200 + 200 + the rest
+        // A number matches by value, however it was written.
+        auto const as_double = f.api.find_by_metadata("C1", {}, "1600000000.000000", "1800000000.000000",
+                                                      "casebot_outbox",
+                                                      json::object{{"outbox_id", 7.0}, {"queued_at", 100u}});
+        CHECK(as_double.value == found.value);
+    }
+    SUBCASE("messages newer than `latest` are not read")
+    {
+        auto const first = f.slack.messages_in("C1").front().ts;
+        auto const none = f.api.find_by_metadata("C1", {}, "1600000000.000000", first, "casebot_outbox", want);
+        CHECK_FALSE(none.value.has_value());
+        CHECK(none.complete);
+        CHECK(f.slack.calls("conversations.history") == 1);
     }
     SUBCASE("another row's metadata does not match, and the search says it saw everything")
     {
-        auto const other = f.api.find_by_metadata("C1", {}, "1600000000.000000", "casebot_outbox",
+        auto const other = f.api.find_by_metadata("C1", {}, "1600000000.000000", "1800000000.000000", "casebot_outbox",
                                                   json::object{{"outbox_id", 7}, {"queued_at", 101}});
         CHECK_FALSE(other.value.has_value());
         CHECK(other.complete);
     }
     SUBCASE("a search that stops at max_messages is not complete")
     {
-        auto const capped = f.api.find_by_metadata("C1", {}, "1600000000.000000", "casebot_outbox",
+        auto const capped = f.api.find_by_metadata("C1", {}, "1600000000.000000", "1800000000.000000", "casebot_outbox",
                                                    json::object{{"outbox_id", 8}}, 200);
         CHECK_FALSE(capped.value.has_value());
         CHECK_FALSE(capped.complete);
@@ -315,7 +328,7 @@ TEST_CASE("find_by_metadata pages through history or a thread's replies for a po
     {
         CHECK(f.slack.messages_in("C1").front().ts == root_ts);   // in the order written
         auto const newest = f.slack.messages_in("C1").back().ts;
-        auto const none = f.api.find_by_metadata("C1", {}, newest, "casebot_outbox", want);
+        auto const none = f.api.find_by_metadata("C1", {}, newest, "1800000000.000000", "casebot_outbox", want);
         CHECK_FALSE(none.value.has_value());
         CHECK(none.complete);
         CHECK(f.slack.calls("conversations.history") == 1);
@@ -325,11 +338,12 @@ TEST_CASE("find_by_metadata pages through history or a thread's replies for a po
         REQUIRE(f.api.post_message("C1", "Claimed", {}, root_ts).ok);
         auto const reply = f.api.post_message("C1", "Update", {}, root_ts, meta);
         REQUIRE(reply.ok);
-        auto const found = f.api.find_by_metadata("C1", root_ts, "1600000000.000000", "casebot_outbox", want);
+        auto const found = f.api.find_by_metadata("C1", root_ts, "1600000000.000000", "1800000000.000000", "casebot_outbox", want);
         REQUIRE(found.value.has_value());
         CHECK(*found.value == reply.body.at("ts").as_string());   // not the top-level one
         CHECK(f.slack.calls("conversations.replies") == 1);
-        auto const missing = f.api.find_by_metadata("C1", "1600000000.000100", "1600000000.000000", "casebot_outbox", want);
+        auto const missing = f.api.find_by_metadata("C1", "1600000000.000100", "1600000000.000000", "1800000000.000000",
+                                                   "casebot_outbox", want);
         CHECK_FALSE(missing.call.ok);
         CHECK(missing.call.error == "thread_not_found");
         CHECK_FALSE(missing.complete);

@@ -88,7 +88,7 @@ public:
     }
 
     // Answers from what the platform holds, unless a scripted answer is queued.
-    earlier_attempt find_earlier(const outbound_message& m, wall_time) override
+    earlier_attempt find_earlier(const outbound_message& m, wall_time, wall_time) override
     {
         std::lock_guard lock{mutex_};
         ++lookups_;
@@ -723,13 +723,32 @@ TEST_CASE("a refusal settles a send: its next attempt is not looked up")
 {
     desk d;
     d.post("C1", "hello");
-    d.slack.on("hello", retry());
+    d.slack.on("hello", retry(5s));   // ratelimited: Slack did nothing
     d.run();
     CHECK_FALSE(d.entry("hello").in_doubt_since.has_value());
     d.clock.advance(5s);
     CHECK(d.run().delivered == 1);
     CHECK(d.slack.sent() == "hello | hello");
     CHECK(d.slack.lookups() == 0);
+}
+
+TEST_CASE("a message still in doubt at its last attempt is sent without looking, not given up unsent")
+{
+    auto o = test_options();
+    o.max_attempts = 3;
+    desk d{o};
+    d.post("C1", "hello");
+    d.slack.on("hello", no_answer());
+    d.run();   // attempt 1: no answer
+    d.slack.on_lookup({earlier_attempt::kind::ask_later, "", std::nullopt, "internal_error"});
+    d.clock.advance(5s);
+    d.run();   // attempt 2: the look-up fails
+    CHECK(d.slack.sent() == "hello");
+    CHECK(d.entry("hello").attempts == 2);
+    d.clock.advance(10s);
+    CHECK(d.run().delivered == 1);   // attempt 3, the last: sent without a look-up
+    CHECK(d.slack.sent() == "hello | hello");
+    CHECK(d.slack.lookups() == 1);
 }
 
 }  // TEST_SUITE
