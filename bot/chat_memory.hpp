@@ -59,6 +59,9 @@ public:
 
     virtual result<void> remember_conversation(platform where, std::string_view channel, const conversation_ref& ref) = 0;
     virtual result<std::optional<conversation_ref>> find_conversation(platform where, std::string_view channel) = 0;
+    // The most recently seen conversation of `tenant`: its service URL is where the bot
+    // opens new conversations in that tenant (a direct message to a lead).
+    virtual result<std::optional<conversation_ref>> any_conversation_in(platform where, std::string_view tenant) = 0;
 };
 
 }  // namespace bot

@@ -2287,6 +2287,10 @@ namespace {
 constexpr std::string_view find_conversation_sql =
     "SELECT service_url, conversation_id, tenant_id, seen_at FROM conversation_refs "
     "WHERE platform = ?1 AND channel = ?2";
+// A handful of rows (one per channel and direct chat): no index needed.
+constexpr std::string_view conversation_in_tenant_sql =
+    "SELECT service_url, conversation_id, tenant_id, seen_at FROM conversation_refs "
+    "WHERE platform = ?1 AND tenant_id = ?2 ORDER BY seen_at DESC LIMIT 1";
 constexpr std::string_view remember_conversation_sql =
     "INSERT INTO conversation_refs (platform, channel, service_url, conversation_id, tenant_id, seen_at) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (platform, channel) DO UPDATE SET "
@@ -2317,6 +2321,18 @@ result<void> sqlite_store::remember_conversation(platform where, std::string_vie
     });
 }
 
+namespace {
+result<std::optional<conversation_ref>> one_conversation(statement& st)
+{
+    auto row = st.step();
+    if (!row)
+        return row.error();
+    if (!*row)
+        return std::optional<conversation_ref>{};
+    return std::optional<conversation_ref>{conversation_ref{st.text(0), st.text(1), st.text(2), st.time(3)}};
+}
+}  // namespace
+
 result<std::optional<conversation_ref>> sqlite_store::find_conversation(platform where, std::string_view channel)
 {
     auto const r = read();
@@ -2325,12 +2341,18 @@ result<std::optional<conversation_ref>> sqlite_store::find_conversation(platform
         return st.error();
     st->bind_text(1, to_string(where));
     st->bind_text(2, channel);
-    auto row = st->step();
-    if (!row)
-        return row.error();
-    if (!*row)
-        return std::optional<conversation_ref>{};
-    return std::optional<conversation_ref>{conversation_ref{st->text(0), st->text(1), st->text(2), st->time(3)}};
+    return one_conversation(*st);
+}
+
+result<std::optional<conversation_ref>> sqlite_store::any_conversation_in(platform where, std::string_view tenant)
+{
+    auto const r = read();
+    auto st = r.db->prepare(conversation_in_tenant_sql);
+    if (!st)
+        return st.error();
+    st->bind_text(1, to_string(where));
+    st->bind_text(2, tenant);
+    return one_conversation(*st);
 }
 
 }  // namespace bot::store

@@ -183,6 +183,7 @@ public:
     result<std::optional<std::string>> user_team(platform where, std::string_view user) override;
     result<void> remember_conversation(platform where, std::string_view channel, const conversation_ref& ref) override;
     result<std::optional<conversation_ref>> find_conversation(platform where, std::string_view channel) override;
+    result<std::optional<conversation_ref>> any_conversation_in(platform where, std::string_view tenant) override;
 
     // Batches
 

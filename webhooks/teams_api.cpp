@@ -243,9 +243,12 @@ struct teams_connector::impl {
             url.push_back('/');
             url += encode_component(activity_id);
         }
-        auto const body = json::serialize(activity);
+        return authorized_call(method, url, json::serialize(activity));
+    }
 
-        // One retry, with a fresh token, when the connector refuses the token we had.
+    // One retry, with a fresh token, when the connector refuses the token we had.
+    teams_call authorized_call(std::string_view method, const std::string& url, const std::string& body)
+    {
         for (int attempt = 0;; ++attempt) {
             teams_call failure;
             auto const bearer = token(failure);
@@ -282,6 +285,26 @@ teams_call teams_connector::update(std::string_view service_url, std::string_vie
                                    std::string_view activity_id, const json::object& activity)
 {
     return impl_->connector_call("PUT", service_url, conversation_id, activity_id, true, activity);
+}
+
+teams_call teams_connector::open_personal_chat(std::string_view service_url, std::string_view tenant_id,
+                                               std::string_view user)
+{
+    if (!usable_base_url(service_url))
+        return final_failure("invalid_service_url");
+    if (tenant_id.empty() || user.empty())
+        return final_failure("invalid_conversation_parameters");
+    std::string url(service_url);
+    while (!url.empty() && url.back() == '/')
+        url.pop_back();
+    url += "/v3/conversations";
+    // Teams wants the tenant twice: top level and in channelData (older services read only the latter).
+    json::object const request{{"isGroup", false},
+                               {"bot", json::object{{"id", "28:" + impl_->options.app_id}}},
+                               {"members", json::array{json::object{{"id", user}}}},
+                               {"tenantId", tenant_id},
+                               {"channelData", json::object{{"tenant", json::object{{"id", tenant_id}}}}}};
+    return impl_->authorized_call("POST", url, json::serialize(request));
 }
 
 std::string teams_connector::token(std::string& error)

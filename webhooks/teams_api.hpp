@@ -54,6 +54,9 @@ public:
     // PUT …/activities/{activity_id}: replaces a message the bot posted (a card).
     teams_call update(std::string_view service_url, std::string_view conversation_id, std::string_view activity_id,
                       const boost::json::object& activity);
+    // POST {service_url}v3/conversations: the bot's one-to-one chat with `user` (29:… or
+    // an Entra object id) in `tenant_id`, opened if need be; its id is body["id"].
+    teams_call open_personal_chat(std::string_view service_url, std::string_view tenant_id, std::string_view user);
 
     // The token, fetched or from the cache (refreshed five minutes before it expires);
     // empty with the reason in `error` when the token endpoint refused.

@@ -33,6 +33,43 @@ json::object reply_card(const outbound_message& m)
 }
 }  // namespace
 
+std::pair<send_outcome, std::optional<conversation_ref>> teams_sender::open_chat(const std::string& user,
+                                                                               const std::string& tenant)
+{
+    auto const refused = [](std::string why) {
+        return std::pair{send_outcome{send_outcome::kind::failed, "", std::nullopt, std::move(why)},
+                         std::optional<conversation_ref>{}};
+    };
+    auto const later = [](std::string why, std::optional<std::chrono::seconds> after = std::nullopt) {
+        return std::pair{send_outcome{send_outcome::kind::retry, "", after, std::move(why)},
+                         std::optional<conversation_ref>{}};
+    };
+    if (!connector_)
+        return refused("direct messages on Teams need the Bot Framework app (TEAMS_APP_ID and TEAMS_APP_PASSWORD)");
+    if (tenant.empty())
+        return refused("direct messages on Teams need [team] teams_tenant, the tenant the leads are in");
+    // New conversations are opened through the service URL of a conversation the bot
+    // already has in that tenant (the agents' channel, say); none yet is fixable.
+    auto home = memory_.any_conversation_in(platform::teams, tenant);
+    if (!home)
+        return later("cannot read conversation references");
+    if (!home->has_value())
+        return later("no Teams conversation in tenant " + tenant +
+                     " is known yet: add the bot to one of the team's channels, or message it once");
+    auto const call = connector_->open_personal_chat((*home)->service_url, tenant, user);
+    auto const* id = call.body.if_contains("id");
+    if (!call.ok || id == nullptr || !id->is_string() || id->get_string().empty()) {
+        auto out = outcome_of(call);
+        if (call.ok)   // accepted, but no conversation id came back
+            out = {send_outcome::kind::retry, "", std::nullopt, "invalid_response"};
+        return {out, std::nullopt};
+    }
+    conversation_ref chat{(*home)->service_url, std::string{id->get_string()}, tenant, clock_.now()};
+    // Not fatal if it cannot be stored: the next message opens the same chat again.
+    (void)memory_.remember_conversation(platform::teams, user, chat);
+    return {send_outcome{}, std::move(chat)};
+}
+
 teams_sender::teams_sender(teams_connector* connector, http_client& client, bot::chat_memory& memory,
                            const desk_state& desk, const bot::clock& clock)
     : connector_(connector), client_(client), memory_(memory), desk_(desk), clock_(clock)
@@ -42,12 +79,17 @@ teams_sender::teams_sender(teams_connector* connector, http_client& client, bot:
 send_outcome teams_sender::send(const outbound_message& m, const case_record* c, wall_time)
 {
     auto const desk = desk_.get();
-    if (m.to.direct)
-        return {send_outcome::kind::failed, "", std::nullopt,
-                "direct messages on Teams are not supported: route leads to a channel"};
     auto reference = memory_.find_conversation(platform::teams, m.to.channel);
     if (!reference)
         return {send_outcome::kind::retry, "", std::nullopt, "cannot read conversation references"};
+    if (m.to.direct && !reference->has_value()) {
+        // The first direct message to this person: open the chat, remember it as the
+        // person's conversation, then send as to any conversation the bot knows.
+        auto opened = open_chat(m.to.channel, desk->people.team().teams_tenant);
+        if (!opened.second)
+            return opened.first;
+        *reference = std::move(opened.second);
+    }
     bool const via_bot = connector_ && reference->has_value();
     bool const is_card = (m.kind == "case_card" || m.kind == "card_update") && c;
 

@@ -211,6 +211,8 @@ struct teams_standin::impl {
     mutable std::condition_variable changed;
     std::uint64_t generation = 0;   // bumped (with changed.notify_all()) on every change wait_for() may see
     std::vector<teams_activity> activities;
+    std::map<std::string, std::string> chats;   // "<tenant>|<member>" → conversation id
+    std::vector<json::object> chat_requests;     // the requests that opened them
     std::map<std::string, std::size_t> calls;
     std::map<std::string, std::deque<injected_failure>> failures;
     std::set<std::string> tokens;                       // issued and not revoked
@@ -363,6 +365,50 @@ struct teams_standin::impl {
         return reply;
     }
 
+    // POST /v3/conversations: the bot's one-to-one chat with one member, in a tenant.
+    // The same member and tenant get the same chat again, as in Teams.
+    answer serve_open_chat(const request& req)
+    {
+        if (auto failed = count_call("open_chat"))
+            return *failed;
+        if (!authorized(req))
+            return service_error(401, "Unauthorized", "Authorization has been denied for this request.");
+        boost::system::error_code ec;
+        auto parsed = json::parse(req.body(), ec);
+        if (ec || !parsed.is_object())
+            return service_error(400, "BadArgument", "The request is not a JSON object.");
+        auto const& o = parsed.as_object();
+        auto const text_at = [](const json::value* v) {
+            return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string{};
+        };
+        auto const* members = o.if_contains("members");
+        auto const* bot = o.if_contains("bot");
+        auto const* channel_data = o.if_contains("channelData");
+        auto const* tenant_of_data = channel_data != nullptr && channel_data->is_object()
+                                         ? channel_data->get_object().if_contains("tenant")
+                                         : nullptr;
+        std::string const member =
+            members != nullptr && members->is_array() && members->get_array().size() == 1 &&
+                    members->get_array()[0].is_object()
+                ? text_at(members->get_array()[0].get_object().if_contains("id"))
+                : std::string{};
+        std::string const bot_id = bot != nullptr && bot->is_object() ? text_at(bot->get_object().if_contains("id")) : "";
+        std::string const tenant = tenant_of_data != nullptr && tenant_of_data->is_object()
+                                       ? text_at(tenant_of_data->get_object().if_contains("id"))
+                                       : std::string{};
+        if (member.empty() || bot_id != "28:" + app_id)
+            return service_error(400, "BadArgument", "One member and the bot's own id are required.");
+        if (tenant.empty())
+            return service_error(400, "BadArgument", "Tenant is required for a conversation in Teams.");
+        std::lock_guard lock(mutex);
+        auto const key = tenant + "|" + member;
+        auto [it, opened] = chats.try_emplace(key, "a:standin-chat-" + std::to_string(chats.size() + 1));
+        if (opened)
+            chat_requests.push_back(o);
+        bump();
+        return json_answer(opened ? 201 : 200, json::object{{"id", it->second}});
+    }
+
     answer serve_workflow(const std::string& name, const request& req, std::string_view query)
     {
         if (auto failed = count_call("workflow"))
@@ -430,6 +476,8 @@ struct teams_standin::impl {
         std::optional<answer> a;
         if (post && n == 2 && segments[0] == "botframework" && segments[1] == "token") {
             a = serve_token(req);
+        } else if (post && n == 2 && segments[0] == "v3" && segments[1] == "conversations") {
+            a = serve_open_chat(req);
         } else if (n >= 4 && n <= 5 && segments[0] == "v3" && segments[1] == "conversations" &&
                    segments[3] == "activities" && !segments[2].empty()) {
             if (n == 4 && post)
@@ -585,6 +633,12 @@ std::size_t teams_standin::calls(const std::string& what) const
     std::lock_guard lock(impl_->mutex);
     auto const it = impl_->calls.find(what);
     return it == impl_->calls.end() ? 0 : it->second;
+}
+
+std::vector<boost::json::object> teams_standin::opened_chats() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->chat_requests;
 }
 
 std::vector<teams_activity> teams_standin::activities() const

@@ -1,6 +1,7 @@
 #pragma once
 // A local stand-in for Microsoft's side of Teams, for the demo and the tests:
-// the Bot Framework token endpoint, the Bot Connector API, Workflows webhook URLs,
+// the Bot Framework token endpoint, the Bot Connector API (activities, and opening
+// a one-to-one chat), Workflows webhook URLs,
 // and an OpenID metadata document with a JWKS of its own keys, so tokens minted
 // here validate like the Bot Connector's. Records everything; failures can be
 // injected. Thread-safe.
@@ -61,7 +62,7 @@ public:
     // Publishes a second key whose endorsements do not include "msteams".
     std::string add_key_without_msteams();   // returns its kid
 
-    // The next `count` calls to `what` ("send", "reply", "update", "token", "workflow")
+    // The next `count` calls to `what` ("send", "reply", "update", "open_chat", "token", "workflow")
     // answer `http_status` (429 with Retry-After when given).
     // Also "openid" and "keys" (the metadata document and the JWKS). Bodies look like the
     // service's: {"error":"<code>"} from the token endpoint ("invalid_client" for 400/401,
@@ -74,6 +75,9 @@ public:
     std::size_t calls(const std::string& what) const;
 
     std::vector<teams_activity> activities() const;
+    // The POST /v3/conversations requests that opened a one-to-one chat (a request for
+    // a chat that exists answers its id again and is not listed); calls("open_chat") counts all.
+    std::vector<boost::json::object> opened_chats() const;
     bool wait_for(const std::function<bool(const std::vector<teams_activity>&)>& predicate,
                   std::chrono::milliseconds timeout) const;
     // Forgets activities, counters and pending failures (not tokens, keys or workflow sigs).

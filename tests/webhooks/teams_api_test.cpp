@@ -305,6 +305,42 @@ TEST_CASE("send, reply and update round-trip through the stand-in")
     }
 }
 
+TEST_CASE("a one-to-one chat is opened with the member, the tenant and the bot's id, once per person")
+{
+    fixture f;
+    auto const opened = f.connector.open_personal_chat(f.teams.service_url(), "tenant-vendor", "29:lea");
+    REQUIRE(opened.ok);
+    auto const chat = std::string(opened.body.at("id").as_string());
+    CHECK_FALSE(chat.empty());
+    auto const requests = f.teams.opened_chats();
+    REQUIRE(requests.size() == 1);
+    CHECK(requests[0].at("bot").at("id").as_string() == std::string{"28:"} + app_id);
+    CHECK(requests[0].at("members").at(0).at("id").as_string() == "29:lea");
+    CHECK(requests[0].at("tenantId").as_string() == "tenant-vendor");
+    CHECK(requests[0].at("channelData").at("tenant").at("id").as_string() == "tenant-vendor");
+    CHECK(requests[0].at("isGroup").as_bool() == false);
+
+    // The same person again: the same chat. Someone else: another.
+    auto const again = f.connector.open_personal_chat(f.teams.service_url(), "tenant-vendor", "29:lea");
+    REQUIRE(again.ok);
+    CHECK(again.body.at("id").as_string() == chat);
+    auto const other = f.connector.open_personal_chat(f.teams.service_url(), "tenant-vendor", "29:raj");
+    REQUIRE(other.ok);
+    CHECK(other.body.at("id").as_string() != chat);
+    // Messages go to the chat like to any conversation.
+    REQUIRE(f.connector.send(f.teams.service_url(), chat, message("Breach: #1")).ok);
+    CHECK(f.teams.activities().back().conversation_id == chat);
+
+    SUBCASE("without a tenant or a person nothing is asked")
+    {
+        auto const no_tenant = f.connector.open_personal_chat(f.teams.service_url(), "", "29:lea");
+        CHECK_FALSE(no_tenant.ok);
+        CHECK_FALSE(no_tenant.retryable());
+        CHECK_FALSE(f.connector.open_personal_chat(f.teams.service_url(), "tenant-vendor", "").ok);
+        CHECK(f.teams.calls("open_chat") == 3);
+    }
+}
+
 TEST_CASE("Teams ids with colons, at signs and semicolons survive the path encoding")
 {
     fixture f;

@@ -181,3 +181,48 @@ TEST_CASE("one queue: a case opened in Teams is claimed from Slack and the custo
                            [](auto const& m) { return m.text.find("Update on #2 from Raj Patel") != std::string::npos; });
     }));
 }
+
+TEST_CASE("breach pings reach a lead who is only on Teams in a direct chat the bot opens once")
+{
+    slack_world w;   // Mon 10:00 EDT
+    // Leads by direct message; Lea, the lead, is on Teams only, in the vendor's tenant.
+    auto const& p = w.settings.people;
+    auto people = p.people();
+    for (auto& person : people)
+        if (person.id == "lea") {
+            person.slack_user.clear();
+            person.teams_user = "29:lea";
+        }
+    auto routes = p.routes();
+    routes.leads = leads_delivery::direct_message;
+    auto team = p.team();
+    team.teams_tenant = "tenant-vendor";
+    w.settings.people = directory{p.customers(), people, p.channels(), routes, team};
+    w.restart();
+    // The bot has been in one of the vendor's own Teams conversations: it knows the service URL there.
+    REQUIRE(w.bot->store()
+                .remember_conversation(platform::teams, "19:agents@thread.tacv2",
+                                       {w.teams.service_url(), "19:agents@thread.tacv2", "tenant-vendor", w.clock.now()})
+                .has_value());
+
+    w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
+    w.clock.set(utc("2026-03-09T15:00:00Z"));   // 11:00: the hour is up
+    CHECK(w.bot->run_scheduler_now() == 1);
+    REQUIRE(w.teams_delivered([](auto const& all) { return any_activity(all, "send", "Breach: #1"); }));
+    auto const chats = w.teams.opened_chats();
+    REQUIRE(chats.size() == 1);
+    CHECK(chats[0].at("members").at(0).at("id").as_string() == "29:lea");
+    CHECK(chats[0].at("tenantId").as_string() == "tenant-vendor");
+    // The chat is remembered: the next ping goes to it without opening it again.
+    auto const chat = w.bot->store().find_conversation(platform::teams, "29:lea").value();
+    REQUIRE(chat.has_value());
+    w.clock.set(utc("2026-03-09T16:00:00Z"));   // the ladder's next rung: 1 business hour later
+    CHECK(w.bot->run_scheduler_now() == 1);
+    REQUIRE(w.teams_delivered([](auto const& all) {
+        return std::count_if(all.begin(), all.end(), [](auto const& a) { return a.kind == "send"; }) >= 2;
+    }));
+    CHECK(w.teams.calls("open_chat") == 1);
+    for (auto const& a : w.teams.activities())
+        if (a.kind == "send")
+            CHECK(a.conversation_id == chat->conversation_id);
+}
