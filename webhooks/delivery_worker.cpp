@@ -136,14 +136,7 @@ bool delivery_worker::deliver(const std::vector<outbox_entry>& queue, round_stat
         if (m.to.case_thread && c && c->origin.where == m.to.where && c->origin.channel == m.to.channel)
             m.to.thread = c->origin.thread;
 
-        std::optional<send_outcome> outcome;
-        if (e.in_doubt_since && e.attempts + 1 >= options_.max_attempts) {
-            // Asking has used up the attempts: one last send rather than none, which
-            // risks a message shown twice rather than a message lost.
-            log_->warn("delivery: last attempt at {}, still in doubt: sending it without looking", describe(m));
-        } else if (e.in_doubt_since) {
-            outcome = settle_earlier(e, m, *sender->second);
-        }
+        auto outcome = e.in_doubt_since ? settle_earlier(e, m, *sender->second) : std::nullopt;
         if (!outcome) {
             // Recorded first: if the process stops before the answer is marked, the
             // next round knows this message may have arrived.
@@ -176,6 +169,13 @@ std::optional<send_outcome> delivery_worker::settle_earlier(const outbox_entry& 
                   "delivery: cannot tell whether {} arrived ({}); sending it again", describe(m), earlier.error);
         return std::nullopt;
     case earlier_attempt::kind::ask_later:
+        if (e.attempts + 1 >= options_.max_attempts) {
+            // Asking has used up the attempts: one last send rather than none risks a
+            // message shown twice rather than a message lost.
+            log_->warn("delivery: cannot tell whether {} arrived ({}) at its last attempt; sending it again",
+                       describe(m), earlier.error);
+            return std::nullopt;
+        }
         break;
     }
     return send_outcome{send_outcome::kind::retry, "", earlier.retry_after,

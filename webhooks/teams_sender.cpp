@@ -44,8 +44,6 @@ std::pair<send_outcome, std::optional<conversation_ref>> teams_sender::open_chat
         return std::pair{send_outcome{send_outcome::kind::retry, "", after, std::move(why)},
                          std::optional<conversation_ref>{}};
     };
-    if (!connector_)
-        return refused("direct messages on Teams need the Bot Framework app (TEAMS_APP_ID and TEAMS_APP_PASSWORD)");
     if (tenant.empty())
         return refused("direct messages on Teams need [team] teams_tenant, the tenant the leads are in");
     // New conversations are opened through the service URL of a conversation the bot
@@ -60,8 +58,15 @@ std::pair<send_outcome, std::optional<conversation_ref>> teams_sender::open_chat
     auto const* id = call.body.if_contains("id");
     if (!call.ok || id == nullptr || !id->is_string() || id->get_string().empty()) {
         auto out = outcome_of(call);
-        if (call.ok)   // accepted, but no conversation id came back
+        out.in_doubt = false;   // nothing was posted: opening a chat only finds or makes it
+        if (call.ok) {          // accepted, but no conversation id came back
             out = {send_outcome::kind::retry, "", std::nullopt, "invalid_response"};
+        } else if (call.http_status == 403 || call.http_status == 404) {
+            // Teams refuses a chat with someone who does not have the app: fixable, so keep trying.
+            out.what = send_outcome::kind::retry;
+            out.error = "cannot open a chat with " + user + " (" + call.error +
+                        "): install the app for them, or add them to a team that has it";
+        }
         return {out, std::nullopt};
     }
     conversation_ref chat{(*home)->service_url, std::string{id->get_string()}, tenant, clock_.now()};
@@ -82,6 +87,9 @@ send_outcome teams_sender::send(const outbound_message& m, const case_record* c,
     auto reference = memory_.find_conversation(platform::teams, m.to.channel);
     if (!reference)
         return {send_outcome::kind::retry, "", std::nullopt, "cannot read conversation references"};
+    if (m.to.direct && !connector_)
+        return {send_outcome::kind::failed, "", std::nullopt,
+                "direct messages on Teams need the Bot Framework app (TEAMS_APP_ID and TEAMS_APP_PASSWORD)"};
     if (m.to.direct && !reference->has_value()) {
         // The first direct message to this person: open the chat, remember it as the
         // person's conversation, then send as to any conversation the bot knows.

@@ -393,12 +393,14 @@ struct teams_standin::impl {
                 ? text_at(members->get_array()[0].get_object().if_contains("id"))
                 : std::string{};
         std::string const bot_id = bot != nullptr && bot->is_object() ? text_at(bot->get_object().if_contains("id")) : "";
-        std::string const tenant = tenant_of_data != nullptr && tenant_of_data->is_object()
-                                       ? text_at(tenant_of_data->get_object().if_contains("id"))
-                                       : std::string{};
+        // Teams reads the top-level tenantId; channelData.tenant, if given, must agree.
+        std::string const tenant = text_at(o.if_contains("tenantId"));
+        std::string const data_tenant = tenant_of_data != nullptr && tenant_of_data->is_object()
+                                            ? text_at(tenant_of_data->get_object().if_contains("id"))
+                                            : tenant;
         if (member.empty() || bot_id != "28:" + app_id)
             return service_error(400, "BadArgument", "One member and the bot's own id are required.");
-        if (tenant.empty())
+        if (tenant.empty() || data_tenant != tenant)
             return service_error(400, "BadArgument", "Tenant is required for a conversation in Teams.");
         std::lock_guard lock(mutex);
         auto const key = tenant + "|" + member;

@@ -52,7 +52,7 @@ int run_outbox(const args& a)
             fmt::print("    {} attempt{}, next {}{}\n", e.attempts, e.attempts == 1 ? "" : "s",
                        format_utc(e.next_attempt_at), e.last_error.empty() ? "" : ": " + e.last_error);
         if (e.in_doubt_since)
-            fmt::print("    in doubt: the attempt at {} got no answer, so it may have arrived\n",
+            fmt::print("    in doubt: the attempt at {} got no clear answer, so it may have arrived\n",
                        format_utc(*e.in_doubt_since));
     }
     return 0;

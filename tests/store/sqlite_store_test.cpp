@@ -1612,6 +1612,28 @@ TEST_CASE("a Teams channel's conversation reference is remembered and replaced")
     CHECK_FALSE(store->find_conversation(platform::slack, "19:globex").value().has_value());
 }
 
+TEST_CASE("a tenant's most recently seen conversation is found, and no other tenant's")
+{
+    auto store = memory_store();
+    CHECK_FALSE(store->any_conversation_in(platform::teams, "tenant-v").value().has_value());
+    auto const at = utc("2025-03-03T15:00:00Z");
+    REQUIRE(store->remember_conversation(platform::teams, "19:agents", {"https://smba.example/amer/", "19:agents",
+                                                                        "tenant-v", at})
+                .has_value());
+    REQUIRE(store->remember_conversation(platform::teams, "19:leads", {"https://smba.example/emea/", "19:leads",
+                                                                       "tenant-v", at + seconds{60}})
+                .has_value());
+    REQUIRE(store->remember_conversation(platform::teams, "19:globex", {"https://smba.example/apac/", "19:globex",
+                                                                        "tenant-g", at + seconds{120}})
+                .has_value());
+    auto const got = store->any_conversation_in(platform::teams, "tenant-v").value();
+    REQUIRE(got.has_value());
+    CHECK(got->conversation_id == "19:leads");
+    CHECK(got->service_url == "https://smba.example/emea/");
+    CHECK_FALSE(store->any_conversation_in(platform::slack, "tenant-v").value().has_value());
+    CHECK_FALSE(store->any_conversation_in(platform::teams, "tenant-x").value().has_value());
+}
+
 // ---- batches
 
 TEST_CASE("a batch's writes are read back inside it, commit together, and a conflict fails alone")

@@ -182,10 +182,10 @@ TEST_CASE("one queue: a case opened in Teams is claimed from Slack and the custo
     }));
 }
 
-TEST_CASE("breach pings reach a lead who is only on Teams in a direct chat the bot opens once")
+namespace {
+// Leads by direct message; Lea, the lead, is on Teams only, in the vendor's tenant.
+void leads_by_teams_dm(slack_world& w)
 {
-    slack_world w;   // Mon 10:00 EDT
-    // Leads by direct message; Lea, the lead, is on Teams only, in the vendor's tenant.
     auto const& p = w.settings.people;
     auto people = p.people();
     for (auto& person : people)
@@ -199,11 +199,33 @@ TEST_CASE("breach pings reach a lead who is only on Teams in a direct chat the b
     team.teams_tenant = "tenant-vendor";
     w.settings.people = directory{p.customers(), people, p.channels(), routes, team};
     w.restart();
-    // The bot has been in one of the vendor's own Teams conversations: it knows the service URL there.
+}
+
+// The bot has been in one of the vendor's own Teams conversations: it knows the service URL there.
+void bot_seen_in_vendor_tenant(slack_world& w)
+{
     REQUIRE(w.bot->store()
                 .remember_conversation(platform::teams, "19:agents@thread.tacv2",
                                        {w.teams.service_url(), "19:agents@thread.tacv2", "tenant-vendor", w.clock.now()})
                 .has_value());
+}
+
+// The outbox row of the first breach ping.
+outbox_entry breach_ping(slack_world& w)
+{
+    for (auto const& e : w.bot->store().recent_outbox(100).value())
+        if (e.message.kind == "breach")
+            return e;
+    FAIL("no breach ping in the outbox");
+    return {};
+}
+}  // namespace
+
+TEST_CASE("breach pings reach a lead who is only on Teams in a direct chat the bot opens once")
+{
+    slack_world w;   // Mon 10:00 EDT
+    leads_by_teams_dm(w);
+    bot_seen_in_vendor_tenant(w);
 
     w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
     w.clock.set(utc("2026-03-09T15:00:00Z"));   // 11:00: the hour is up
@@ -225,4 +247,34 @@ TEST_CASE("breach pings reach a lead who is only on Teams in a direct chat the b
     for (auto const& a : w.teams.activities())
         if (a.kind == "send")
             CHECK(a.conversation_id == chat->conversation_id);
+}
+
+TEST_CASE("a lead's Teams chat that cannot be opened yet waits in the outbox and says why")
+{
+    slack_world w;
+    leads_by_teams_dm(w);
+    w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
+    w.clock.set(utc("2026-03-09T15:00:00Z"));
+    CHECK(w.bot->run_scheduler_now() == 1);
+    w.bot->deliver_now();
+    // No conversation in the vendor's tenant is known yet: nothing to open the chat through.
+    auto waiting = breach_ping(w);
+    CHECK(waiting.state == delivery_state::pending);
+    CHECK(contains(waiting.last_error, "no Teams conversation in tenant tenant-vendor"));
+    CHECK(w.teams.calls("open_chat") == 0);
+
+    // Known now, but Lea does not have the app yet.
+    bot_seen_in_vendor_tenant(w);
+    w.teams.fail_next("open_chat", 403);
+    w.clock.advance(std::chrono::minutes{1});
+    w.bot->deliver_now();
+    waiting = breach_ping(w);
+    CHECK(waiting.state == delivery_state::pending);
+    CHECK(contains(waiting.last_error, "install the app"));
+    CHECK_FALSE(waiting.in_doubt_since.has_value());   // nothing was posted
+
+    // Installed: the ping goes out.
+    w.clock.advance(std::chrono::minutes{5});
+    REQUIRE(w.teams_delivered([](auto const& all) { return any_activity(all, "send", "Breach: #1"); }));
+    CHECK(breach_ping(w).state == delivery_state::delivered);
 }

@@ -732,23 +732,41 @@ TEST_CASE("a refusal settles a send: its next attempt is not looked up")
     CHECK(d.slack.lookups() == 0);
 }
 
-TEST_CASE("a message still in doubt at its last attempt is sent without looking, not given up unsent")
+TEST_CASE("at its last attempt a message in doubt is still looked up, and sent if the look-up fails")
 {
     auto o = test_options();
     o.max_attempts = 3;
     desk d{o};
     d.post("C1", "hello");
-    d.slack.on("hello", no_answer());
-    d.run();   // attempt 1: no answer
-    d.slack.on_lookup({earlier_attempt::kind::ask_later, "", std::nullopt, "internal_error"});
-    d.clock.advance(5s);
-    d.run();   // attempt 2: the look-up fails
-    CHECK(d.slack.sent() == "hello");
-    CHECK(d.entry("hello").attempts == 2);
-    d.clock.advance(10s);
-    CHECK(d.run().delivered == 1);   // attempt 3, the last: sent without a look-up
-    CHECK(d.slack.sent() == "hello | hello");
-    CHECK(d.slack.lookups() == 1);
+
+    SUBCASE("the look-up fails at the last attempt: sent rather than given up unsent")
+    {
+        d.slack.on("hello", no_answer());
+        d.run();   // attempt 1: no answer
+        d.slack.on_lookup({earlier_attempt::kind::ask_later, "", std::nullopt, "internal_error"});
+        d.clock.advance(5s);
+        d.run();   // attempt 2: the look-up fails
+        CHECK(d.slack.sent() == "hello");
+        CHECK(d.entry("hello").attempts == 2);
+        d.slack.on_lookup({earlier_attempt::kind::ask_later, "", std::nullopt, "internal_error"});
+        d.clock.advance(10s);
+        CHECK(d.run().delivered == 1);   // attempt 3, the last: the look-up fails again, so it is sent
+        CHECK(d.slack.sent() == "hello | hello");
+        CHECK(d.slack.lookups() == 2);
+    }
+    SUBCASE("the post had arrived: the last attempt finds it and sends nothing")
+    {
+        d.slack.on("hello", no_answer());
+        d.run();   // attempt 1
+        d.slack.on("hello", lost_answer("1700000000.000100"));
+        d.clock.advance(5s);
+        d.run();   // attempt 2: looked up (absent), sent, the answer lost
+        d.clock.advance(10s);
+        CHECK(d.run().delivered == 1);   // attempt 3, the last: found
+        CHECK(d.slack.sent() == "hello | hello");
+        CHECK(d.slack.lookups() == 2);
+        CHECK(d.entry("hello").state == delivery_state::delivered);
+    }
 }
 
 }  // TEST_SUITE
