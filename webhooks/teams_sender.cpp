@@ -40,8 +40,8 @@ std::pair<send_outcome, std::optional<conversation_ref>> teams_sender::open_chat
         return std::pair{send_outcome{send_outcome::kind::failed, "", std::nullopt, std::move(why)},
                          std::optional<conversation_ref>{}};
     };
-    auto const later = [](std::string why, std::optional<std::chrono::seconds> after = std::nullopt) {
-        return std::pair{send_outcome{send_outcome::kind::retry, "", after, std::move(why)},
+    auto const later = [](std::string why) {
+        return std::pair{send_outcome{send_outcome::kind::retry, "", std::nullopt, std::move(why)},
                          std::optional<conversation_ref>{}};
     };
     if (tenant.empty())

@@ -201,13 +201,16 @@ void leads_by_teams_dm(slack_world& w)
     w.restart();
 }
 
-// The bot has been in one of the vendor's own Teams conversations: it knows the service URL there.
+// Raj mentions the bot in the vendor's own agents' channel: from then on the bot knows
+// a conversation, and its service URL, in the vendor's tenant.
 void bot_seen_in_vendor_tenant(slack_world& w)
 {
-    REQUIRE(w.bot->store()
-                .remember_conversation(platform::teams, "19:agents@thread.tacv2",
-                                       {w.teams.service_url(), "19:agents@thread.tacv2", "tenant-vendor", w.clock.now()})
-                .has_value());
+    auto hello = w.teams_activity("29:raj", "Raj Patel", "19:agents@thread.tacv2", "help");
+    hello["channelData"].as_object()["tenant"] = json::object{{"id", "tenant-vendor"}};
+    REQUIRE(w.teams_message(hello).status == 200);
+    auto const known = w.bot->store().any_conversation_in(platform::teams, "tenant-vendor").value();
+    REQUIRE(known.has_value());
+    CHECK(known->service_url == w.teams.service_url());
 }
 
 // The outbox row of the first breach ping.
