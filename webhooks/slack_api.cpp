@@ -56,6 +56,13 @@ bool looks_like_error_code(std::string_view s)
     return true;
 }
 
+// The "messages" of a conversations.* answer; null when the call failed or the answer has none.
+const json::array* messages_of(const slack_call& call)
+{
+    auto const* messages = call.ok ? call.body.if_contains("messages") : nullptr;
+    return messages != nullptr && messages->is_array() ? &messages->get_array() : nullptr;
+}
+
 }  // namespace
 
 bool slack_call::retryable() const
@@ -184,12 +191,10 @@ slack_lookup<json::object> slack_api::message_at(std::string_view channel, std::
                                                    {"latest", std::string(ts)},
                                                    {"inclusive", "true"},
                                                    {"limit", "1"}});
-    if (!out.call.ok)
+    auto const* messages = messages_of(out.call);
+    if (messages == nullptr)
         return out;
-    auto const* messages = out.call.body.if_contains("messages");
-    if (messages == nullptr || !messages->is_array())
-        return out;
-    for (auto const& m : messages->get_array()) {
+    for (auto const& m : *messages) {
         // latest=ts answers the newest message at or before ts: only an exact ts is a match.
         if (!m.is_object())
             continue;
@@ -246,12 +251,10 @@ slack_api::metadata_search slack_api::find_by_metadata(std::string_view channel,
     std::set<std::string> cursors;   // a cursor Slack hands out twice would loop forever
     for (;;) {
         out.call = call_form(method, args);
-        if (!out.call.ok)
+        auto const* messages = messages_of(out.call);
+        if (messages == nullptr)
             return out;
-        auto const* messages = out.call.body.if_contains("messages");
-        if (messages == nullptr || !messages->is_array())
-            return out;
-        for (auto const& m : messages->get_array()) {
+        for (auto const& m : *messages) {
             if (!has_metadata(m, event_type, payload))
                 continue;
             if (auto const* ts = m.get_object().if_contains("ts"); ts != nullptr && ts->is_string()) {
@@ -260,7 +263,7 @@ slack_api::metadata_search slack_api::find_by_metadata(std::string_view channel,
                 return out;
             }
         }
-        seen += messages->get_array().size();
+        seen += messages->size();
         auto const* more = out.call.body.if_contains("has_more");
         std::string cursor;
         if (auto const* meta = out.call.body.if_contains("response_metadata"); meta != nullptr && meta->is_object())
@@ -271,7 +274,7 @@ slack_api::metadata_search slack_api::find_by_metadata(std::string_view channel,
             out.complete = true;
             return out;
         }
-        if (cursor.empty() || seen >= max_messages || messages->get_array().empty() || !cursors.insert(cursor).second)
+        if (cursor.empty() || seen >= max_messages || messages->empty() || !cursors.insert(cursor).second)
             return out;
         args["cursor"] = std::move(cursor);
     }

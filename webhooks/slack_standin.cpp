@@ -440,25 +440,28 @@ struct slack_standin::impl {
             return (inclusive ? t <= latest : t < latest) && (inclusive ? t >= oldest : t > oldest);
         }
     };
-    static std::optional<time_range> range_of(const json::object& args)
+    // The channel and the span a conversations.* call asks for; or the error Slack answers.
+    static std::optional<answer> read_span(const json::object& args, std::string& channel, time_range& range)
     {
+        channel = string_arg(args, "channel");
+        if (channel.empty())
+            return slack_error("channel_not_found");
         auto const latest_arg = string_arg(args, "latest");
         auto const oldest_arg = string_arg(args, "oldest");
         auto const latest = latest_arg.empty() ? std::numeric_limits<long long>::max() : ts_micros(latest_arg);
         auto const oldest = oldest_arg.empty() ? 0LL : ts_micros(oldest_arg);
         if (!latest || !oldest)
-            return std::nullopt;
-        return time_range{*oldest, *latest, bool_arg(args, "inclusive")};
+            return slack_error("invalid_ts_latest");
+        range = time_range{*oldest, *latest, bool_arg(args, "inclusive")};
+        return std::nullopt;
     }
 
     answer history(const json::object& args)
     {
-        auto const channel = string_arg(args, "channel");
-        if (channel.empty())
-            return slack_error("channel_not_found");
-        auto const range = range_of(args);
-        if (!range)
-            return slack_error("invalid_ts_latest");
+        std::string channel;
+        time_range range;
+        if (auto refused = read_span(args, channel, range))
+            return *refused;
 
         std::lock_guard lock(mutex);
         std::vector<const standin_message*> found;
@@ -467,7 +470,7 @@ struct slack_standin::impl {
                 continue;
             if (!m.thread_ts.empty() && m.thread_ts != m.ts)
                 continue;   // thread replies are not part of a channel's history
-            if (range->holds(m))
+            if (range.holds(m))
                 found.push_back(&m);
         }
         // Newest first, as Slack answers.
@@ -477,13 +480,11 @@ struct slack_standin::impl {
 
     answer replies(const json::object& args)
     {
-        auto const channel = string_arg(args, "channel");
+        std::string channel;
+        time_range range;
+        if (auto refused = read_span(args, channel, range))
+            return *refused;
         auto const parent = string_arg(args, "ts");
-        if (channel.empty())
-            return slack_error("channel_not_found");
-        auto const range = range_of(args);
-        if (!range)
-            return slack_error("invalid_ts_latest");
 
         std::lock_guard lock(mutex);
         if (parent.empty() || find_message(channel, parent) == nullptr)
@@ -491,7 +492,7 @@ struct slack_standin::impl {
         // The parent, then its replies, oldest first, as Slack answers.
         std::vector<const standin_message*> found;
         for (auto const& m : messages)
-            if (m.channel == channel && in_history(m) && (m.ts == parent || m.thread_ts == parent) && range->holds(m))
+            if (m.channel == channel && in_history(m) && (m.ts == parent || m.thread_ts == parent) && range.holds(m))
                 found.push_back(&m);
         return slack_ok(page_of(found, args, bool_arg(args, "include_all_metadata")));
     }

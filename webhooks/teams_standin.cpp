@@ -326,17 +326,27 @@ struct teams_standin::impl {
     }
 
     // The connector API: POST activities (send), POST activities/{aid} (reply), PUT activities/{aid} (update).
-    answer serve_connector(const std::string& what, const request& req, const std::string& conversation,
-                           const std::string& activity_id)
+    // Counts a connector call, checks its token and reads its JSON object body into
+    // `body`: the answer to send instead when any of that fails.
+    std::optional<answer> accept(const std::string& what, const request& req, json::value& body)
     {
         if (auto failed = count_call(what))
             return *failed;
         if (!authorized(req))
             return service_error(401, "Unauthorized", "Authorization has been denied for this request.");
         boost::system::error_code ec;
-        auto parsed = json::parse(req.body(), ec);
-        if (ec || !parsed.is_object())
-            return service_error(400, "BadArgument", "The activity is not a JSON object.");
+        body = json::parse(req.body(), ec);
+        if (ec || !body.is_object())
+            return service_error(400, "BadArgument", "The request body is not a JSON object.");
+        return std::nullopt;
+    }
+
+    answer serve_connector(const std::string& what, const request& req, const std::string& conversation,
+                           const std::string& activity_id)
+    {
+        json::value parsed;
+        if (auto refused = accept(what, req, parsed))
+            return *refused;
 
         std::lock_guard lock(mutex);
         if (what == "update") {
@@ -369,14 +379,9 @@ struct teams_standin::impl {
     // The same member and tenant get the same chat again, as in Teams.
     answer serve_open_chat(const request& req)
     {
-        if (auto failed = count_call("open_chat"))
-            return *failed;
-        if (!authorized(req))
-            return service_error(401, "Unauthorized", "Authorization has been denied for this request.");
-        boost::system::error_code ec;
-        auto parsed = json::parse(req.body(), ec);
-        if (ec || !parsed.is_object())
-            return service_error(400, "BadArgument", "The request is not a JSON object.");
+        json::value parsed;
+        if (auto refused = accept("open_chat", req, parsed))
+            return *refused;
         auto const& o = parsed.as_object();
         auto const text_at = [](const json::value* v) {
             return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string{};
