@@ -128,6 +128,16 @@ long long seconds_value(const json::value& v)
     return std::clamp(n, 0LL, cap);
 }
 
+// {service_url}v3/conversations, with exactly one '/' between the service URL (which
+// usually ends in one) and "v3".
+std::string conversations_url(std::string_view service_url)
+{
+    std::string url(service_url);
+    while (!url.empty() && url.back() == '/')
+        url.pop_back();
+    return url + "/v3/conversations";
+}
+
 teams_call final_failure(std::string error)
 {
     teams_call out;
@@ -232,11 +242,8 @@ struct teams_connector::impl {
         if (with_activity_id && activity_id.empty())
             return final_failure("invalid_activity_id");
 
-        // Exactly one '/' between the service URL (which usually ends in one) and "v3/".
-        std::string url(service_url);
-        while (!url.empty() && url.back() == '/')
-            url.pop_back();
-        url += "/v3/conversations/";
+        auto url = conversations_url(service_url);
+        url.push_back('/');
         url += encode_component(conversation_id);
         url += "/activities";
         if (with_activity_id) {
@@ -294,10 +301,7 @@ teams_call teams_connector::open_personal_chat(std::string_view service_url, std
         return final_failure("invalid_service_url");
     if (tenant_id.empty() || user.empty())
         return final_failure("invalid_conversation_parameters");
-    std::string url(service_url);
-    while (!url.empty() && url.back() == '/')
-        url.pop_back();
-    url += "/v3/conversations";
+    auto const url = conversations_url(service_url);
     // Teams wants the tenant twice: top level and in channelData (older services read only the latter).
     json::object const request{{"isGroup", false},
                                {"bot", json::object{{"id", "28:" + impl_->options.app_id}}},
