@@ -280,6 +280,20 @@ slack_api::metadata_search slack_api::find_by_metadata(std::string_view channel,
     }
 }
 
+slack_lookup<std::string> slack_api::direct_conversation(std::string_view user)
+{
+    slack_lookup<std::string> out;
+    out.call = call("conversations.open", json::object{{"users", user}});
+    if (!out.call.ok)
+        return out;
+    auto const* channel = out.call.body.if_contains("channel");
+    if (channel == nullptr || !channel->is_object())
+        return out;
+    if (auto const* id = channel->get_object().if_contains("id"); id != nullptr && id->is_string())
+        out.value = std::string(id->get_string());
+    return out;
+}
+
 slack_lookup<std::string> slack_api::user_team(std::string_view user)
 {
     slack_lookup<std::string> out;

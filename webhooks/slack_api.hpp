@@ -88,6 +88,10 @@ public:
     metadata_search find_by_metadata(std::string_view channel, std::string_view thread_ts, std::string_view oldest,
                                      std::string_view latest, std::string_view event_type,
                                      const boost::json::object& payload, std::size_t max_messages = 2000);
+    // conversations.open with `users` = one user id (im:write): the id (D…) of the
+    // app's direct-message conversation with that person, opened if it was not yet.
+    // chat.postMessage to a user id posts there.
+    slack_lookup<std::string> direct_conversation(std::string_view user);
     // users.info: the user's team_id (differs from ours for Slack Connect guests).
     slack_lookup<std::string> user_team(std::string_view user);
 

@@ -78,6 +78,15 @@ std::string slack_ts(wall_time t)
     auto const seconds = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
     return std::to_string(std::max<long long>(seconds, 0)) + ".000000";
 }
+// A look-up call that failed: to be asked again later, or (missing_scope,
+// not_in_channel, …) never answerable, so the message is sent again.
+earlier_attempt refused_lookup(const slack_call& call, std::string_view what)
+{
+    using kind = earlier_attempt::kind;
+    if (call.retryable())
+        return {kind::ask_later, "", call.retry_after, call.error};
+    return {kind::unknowable, "", std::nullopt, std::string{what} + ": " + call.error};
+}
 }  // namespace
 
 slack_sender::slack_sender(slack_api& api, const desk_state& desk, const bot::clock& clock)
@@ -114,19 +123,22 @@ earlier_attempt slack_sender::find_earlier(const outbound_message& m, wall_time 
         return {kind::unknowable, "", std::nullopt, "a card refresh is simply made again"};
     if (!m.to.only_for.empty())
         return {kind::unknowable, "", std::nullopt, "ephemeral messages cannot be looked up"};
-    if (m.to.direct)
-        return {kind::unknowable, "", std::nullopt, "direct messages are not looked up"};
-    auto const found = api_.find_by_metadata(m.to.channel, m.to.thread, slack_ts(attempted_at - clock_margin),
+    // A direct message was posted to the person's user id; Slack put it in the app's
+    // conversation with them, whose D… id conversations.open gives.
+    std::string channel = m.to.channel;
+    if (m.to.direct) {
+        auto const dm = api_.direct_conversation(m.to.channel);
+        if (!dm.value)
+            return refused_lookup(dm.call, "Slack did not open the direct message to look in it");
+        channel = *dm.value;
+    }
+    auto const found = api_.find_by_metadata(channel, m.to.thread, slack_ts(attempted_at - clock_margin),
                                              slack_ts(attempted_at + attempt_window), outbox_event_type,
                                              outbox_payload(m, queued_at));
     if (found.value)
         return {kind::arrived, *found.value, std::nullopt, ""};
-    if (!found.call.ok) {
-        if (found.call.retryable())
-            return {kind::ask_later, "", found.call.retry_after, found.call.error};
-        // missing_scope, not_in_channel, …: asking again will not help.
-        return {kind::unknowable, "", std::nullopt, "Slack refused the look-up: " + found.call.error};
-    }
+    if (!found.call.ok)
+        return refused_lookup(found.call, "Slack refused the look-up");
     if (!found.complete)
         return {kind::unknowable, "", std::nullopt, "could not look through every message of the attempt's time"};
     return {kind::absent, "", std::nullopt, ""};

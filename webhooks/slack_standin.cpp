@@ -242,6 +242,15 @@ json::object page_of(const std::vector<const standin_message*>& found, const jso
                          json::object{{"next_cursor", more ? "next:" + std::to_string(to) : std::string{}}}}};
 }
 
+// The stand-in's id of the app's direct conversation with a user (U…/W…): "D" and
+// the rest of the user id. Empty for anything that is not one user id.
+std::optional<std::string> direct_conversation_of(std::string_view user)
+{
+    if (user.size() < 2 || (user[0] != 'U' && user[0] != 'W') || user.find(',') != std::string_view::npos)
+        return std::nullopt;
+    return "D" + std::string{user.substr(1)};
+}
+
 }  // namespace
 
 struct slack_standin::impl {
@@ -341,6 +350,9 @@ struct slack_standin::impl {
         m.channel = string_arg(args, "channel");
         if (m.channel.empty())
             return slack_error("channel_not_found");
+        // To a user id: into the app's direct conversation with that person.
+        if (auto dm = direct_conversation_of(m.channel))
+            m.channel = *dm;
         bool has_blocks = false;
         if (auto err = read_content(args, m.text, m.blocks, has_blocks))
             return slack_error(*err);
@@ -497,6 +509,18 @@ struct slack_standin::impl {
         return slack_ok(page_of(found, args, bool_arg(args, "include_all_metadata")));
     }
 
+    // conversations.open for one person: their direct conversation with the app.
+    static answer open_conversation(const json::object& args)
+    {
+        auto const users = string_arg(args, "users");
+        if (users.empty())
+            return slack_error("users_list_not_supplied");
+        auto dm = direct_conversation_of(users);
+        if (!dm)
+            return slack_error("user_not_found");
+        return slack_ok(json::object{{"channel", json::object{{"id", *dm}}}});
+    }
+
     answer user_info(const json::object& args)
     {
         auto const id = string_arg(args, "user");
@@ -577,6 +601,8 @@ struct slack_standin::impl {
             return history(args);
         if (method == "conversations.replies")
             return replies(args);
+        if (method == "conversations.open")
+            return open_conversation(args);
         if (method == "users.info")
             return user_info(args);
         return slack_error("unknown_method");

@@ -3,7 +3,7 @@
 // serves, on 127.0.0.1:
 //   POST /api/chat.postMessage, /api/chat.update, /api/chat.postEphemeral,
 //        /api/views.open, /api/conversations.history, /api/conversations.replies,
-//        /api/users.info
+//        /api/conversations.open, /api/users.info
 //   POST /response/<id>   (a response_url)
 // and answers like Slack: HTTP 200 with {"ok":true,…} or {"ok":false,"error":…};
 // a wrong or missing bearer token gets invalid_auth. Arguments are read from a JSON
@@ -12,6 +12,9 @@
 // instead of sleeping, and make calls fail on purpose with fail_next() (or succeed
 // with their answer lost, lose_answer_next()). conversations.* answer in pages
 // (limit, cursor) and show message metadata with include_all_metadata, as Slack does.
+// A post to a user id (U…) lands, as in Slack, in the app's direct conversation with
+// that person: channel "D" + the rest of the id (U0LEA → D0LEA), which
+// conversations.open answers.
 // Thread-safe: the accessors may be called from any thread while it serves.
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>

@@ -442,6 +442,70 @@ TEST_CASE("after Slack's fatal_error a post is looked for first, and sent once w
     CHECK(w.slack.calls("conversations.history") == 1);
 }
 
+namespace {
+// Breach pings go to each lead by direct message: Lea (U0LEA) in Slack.
+void leads_by_slack_dm(slack_world& w)
+{
+    auto const& p = w.settings.people;
+    auto routes = p.routes();
+    routes.leads = leads_delivery::direct_message;
+    w.settings.people = directory{p.customers(), p.people(), p.channels(), routes, p.team()};
+    w.restart();
+}
+
+std::size_t breach_pings_to_lea(const slack_world& w)
+{
+    std::size_t n = 0;
+    for (auto const& m : w.posts_in("D0LEA"))
+        if (contains(m.text, "Breach: #1"))
+            ++n;
+    return n;
+}
+}  // namespace
+
+TEST_CASE("a breach ping to a lead whose answer was lost is found in the direct conversation, not sent twice")
+{
+    slack_world w;   // Mon 10:00 EDT
+    leads_by_slack_dm(w);
+    w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
+    REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
+
+    w.clock.set(utc("2026-03-09T15:00:00Z"));   // 11:00: the hour is up
+    w.slack.lose_answer_next("chat.postMessage");
+    CHECK(w.bot->run_scheduler_now() == 1);
+    w.bot->deliver_now();
+    REQUIRE(breach_pings_to_lea(w) == 1);
+    w.clock.advance(std::chrono::seconds{30});
+    w.bot->deliver_now();
+    CHECK(breach_pings_to_lea(w) == 1);
+    CHECK(w.slack.calls("conversations.open") == 1);
+    CHECK(w.slack.calls("conversations.history") == 1);
+    auto const posts_before = w.slack.calls("chat.postMessage");
+    w.bot->deliver_now();   // nothing is left in doubt
+    CHECK(w.slack.calls("chat.postMessage") == posts_before);
+}
+
+TEST_CASE("a lost breach ping is sent again when Slack will not open the direct conversation to look")
+{
+    slack_world w;
+    leads_by_slack_dm(w);
+    w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
+    REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
+
+    w.clock.set(utc("2026-03-09T15:00:00Z"));
+    w.slack.fail_next("chat.postMessage", 500);   // nothing posted, no answer to trust
+    // An app installed before it asked for im:write.
+    w.slack.fail_next("conversations.open", 200, std::nullopt, "missing_scope");
+    CHECK(w.bot->run_scheduler_now() == 1);
+    w.bot->deliver_now();
+    CHECK(breach_pings_to_lea(w) == 0);
+    w.clock.advance(std::chrono::seconds{30});
+    w.bot->deliver_now();
+    CHECK(breach_pings_to_lea(w) == 1);
+    CHECK(w.slack.calls("conversations.open") == 1);
+    CHECK(w.slack.calls("conversations.history") == 0);
+}
+
 TEST_CASE("reminders go out from the scheduler inside the server, and breaches reach the leads")
 {
     slack_world w;   // Mon 10:00 EDT

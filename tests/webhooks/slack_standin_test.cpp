@@ -195,6 +195,25 @@ TEST_CASE("ephemeral posts, response_url posts, views and users are recorded and
     CHECK(f.api.call_form("conversations.history", {{"channel", "C1"}}).body.at("messages").as_array().empty());
 }
 
+TEST_CASE("a post to a user id lands in the app's direct conversation, which conversations.open names")
+{
+    fixture f;
+    auto const posted = f.api.post_message("U0LEA", "Breach: #1");
+    REQUIRE(posted.ok);
+    CHECK(posted.body.at("channel") == "D0LEA");
+    auto const dm = f.api.direct_conversation("U0LEA");
+    REQUIRE(dm.value);
+    CHECK(*dm.value == "D0LEA");
+    REQUIRE(f.slack.messages_in("D0LEA").size() == 1);
+    CHECK(f.slack.messages_in("U0LEA").empty());
+    auto const history = f.api.call_form("conversations.history", {{"channel", "D0LEA"}});
+    REQUIRE(history.body.at("messages").as_array().size() == 1);
+
+    CHECK(f.api.direct_conversation("C0LEADS").call.error == "user_not_found");
+    CHECK(f.api.direct_conversation("U1,U2").call.error == "user_not_found");
+    CHECK(f.api.direct_conversation("").call.error == "users_list_not_supplied");
+}
+
 TEST_CASE("fail_next makes the next calls fail as asked, then the method serves again")
 {
     fixture f;
