@@ -294,6 +294,11 @@ slack_lookup<std::string> slack_api::direct_conversation(std::string_view user)
     return out;
 }
 
+slack_call slack_api::join_channel(std::string_view channel)
+{
+    return call("conversations.join", json::object{{"channel", channel}});
+}
+
 slack_lookup<std::string> slack_api::user_team(std::string_view user)
 {
     slack_lookup<std::string> out;

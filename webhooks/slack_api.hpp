@@ -92,6 +92,8 @@ public:
     // app's direct-message conversation with that person, opened if it was not yet.
     // chat.postMessage to a user id posts there.
     slack_lookup<std::string> direct_conversation(std::string_view user);
+    // conversations.join (channels:join): the bot becomes a member of a public channel.
+    slack_call join_channel(std::string_view channel);
     // users.info: the user's team_id (differs from ours for Slack Connect guests).
     slack_lookup<std::string> user_team(std::string_view user);
 

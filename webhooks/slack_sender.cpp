@@ -132,9 +132,20 @@ earlier_attempt slack_sender::find_earlier(const outbound_message& m, wall_time 
             return refused_lookup(dm.call, "Slack did not open the direct message to look in it");
         channel = *dm.value;
     }
-    auto const found = api_.find_by_metadata(channel, m.to.thread, slack_ts(attempted_at - clock_margin),
-                                             slack_ts(attempted_at + attempt_window), outbox_event_type,
-                                             outbox_payload(m, queued_at));
+    auto const search = [&] {
+        return api_.find_by_metadata(channel, m.to.thread, slack_ts(attempted_at - clock_margin),
+                                     slack_ts(attempted_at + attempt_window), outbox_event_type,
+                                     outbox_payload(m, queued_at));
+    };
+    auto found = search();
+    // The bot posts in public channels it was never invited to (chat:write.public) but
+    // cannot read them: it joins (channels:join), as an admin inviting it would, and looks again.
+    if (!found.call.ok && found.call.error == "not_in_channel" && !m.to.direct) {
+        auto const joined = api_.join_channel(channel);
+        if (!joined.ok)
+            return refused_lookup(joined, "casebot is not in the channel and could not join it to look");
+        found = search();
+    }
     if (found.value)
         return {kind::arrived, *found.value, std::nullopt, ""};
     if (!found.call.ok)

@@ -20,6 +20,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -274,6 +275,7 @@ struct slack_standin::impl {
     long long last_ts_micros = 0;
     std::function<std::chrono::system_clock::time_point()> clock;   // empty: ts from a counter
     std::map<std::string, int> lost_answers;   // method → calls served whose answer is lost
+    std::set<std::string> outside;   // channels the bot is not a member of (leave())
 
     impl(std::string t, unsigned short p) : token(std::move(t)), port(p) {}
 
@@ -353,6 +355,9 @@ struct slack_standin::impl {
         // To a user id: into the app's direct conversation with that person.
         if (auto dm = direct_conversation_of(m.channel))
             m.channel = *dm;
+        // chat:write.public lets the bot post in a public channel it is not in, not a private one.
+        if (!m.channel.starts_with('C') && is_outside(m.channel))
+            return slack_error("not_in_channel");
         bool has_blocks = false;
         if (auto err = read_content(args, m.text, m.blocks, has_blocks))
             return slack_error(*err);
@@ -476,6 +481,8 @@ struct slack_standin::impl {
             return *refused;
 
         std::lock_guard lock(mutex);
+        if (outside.contains(channel))
+            return slack_error("not_in_channel");
         std::vector<const standin_message*> found;
         for (auto const& m : messages) {
             if (m.channel != channel || !in_history(m))
@@ -499,6 +506,8 @@ struct slack_standin::impl {
         auto const parent = string_arg(args, "ts");
 
         std::lock_guard lock(mutex);
+        if (outside.contains(channel))
+            return slack_error("not_in_channel");
         if (parent.empty() || find_message(channel, parent) == nullptr)
             return slack_error("thread_not_found");
         // The parent, then its replies, oldest first, as Slack answers.
@@ -507,6 +516,26 @@ struct slack_standin::impl {
             if (m.channel == channel && in_history(m) && (m.ts == parent || m.thread_ts == parent) && range.holds(m))
                 found.push_back(&m);
         return slack_ok(page_of(found, args, bool_arg(args, "include_all_metadata")));
+    }
+
+    bool is_outside(const std::string& channel)
+    {
+        std::lock_guard lock(mutex);
+        return outside.contains(channel);
+    }
+
+    // conversations.join: the bot joins a public channel; private ones need an invitation.
+    answer join_channel(const json::object& args)
+    {
+        auto const channel = string_arg(args, "channel");
+        if (channel.empty())
+            return slack_error("channel_not_found");
+        if (!channel.starts_with('C'))
+            return slack_error("method_not_supported_for_channel_type");
+        std::lock_guard lock(mutex);
+        outside.erase(channel);
+        bump();
+        return slack_ok(json::object{{"channel", json::object{{"id", channel}, {"is_member", true}}}});
     }
 
     // conversations.open for one person: their direct conversation with the app.
@@ -603,6 +632,8 @@ struct slack_standin::impl {
             return replies(args);
         if (method == "conversations.open")
             return open_conversation(args);
+        if (method == "conversations.join")
+            return join_channel(args);
         if (method == "users.info")
             return user_info(args);
         return slack_error("unknown_method");
@@ -812,6 +843,19 @@ void slack_standin::use_clock(std::function<std::chrono::system_clock::time_poin
 {
     std::lock_guard lock(impl_->mutex);
     impl_->clock = std::move(now);
+}
+
+void slack_standin::leave(const std::string& channel)
+{
+    std::lock_guard lock(impl_->mutex);
+    impl_->outside.insert(channel);
+    impl_->bump();
+}
+
+bool slack_standin::is_member(const std::string& channel) const
+{
+    std::lock_guard lock(impl_->mutex);
+    return !impl_->outside.contains(channel);
 }
 
 void slack_standin::lose_answer_next(const std::string& method, int count)

@@ -3,7 +3,7 @@
 // serves, on 127.0.0.1:
 //   POST /api/chat.postMessage, /api/chat.update, /api/chat.postEphemeral,
 //        /api/views.open, /api/conversations.history, /api/conversations.replies,
-//        /api/conversations.open, /api/users.info
+//        /api/conversations.open, /api/conversations.join, /api/users.info
 //   POST /response/<id>   (a response_url)
 // and answers like Slack: HTTP 200 with {"ok":true,…} or {"ok":false,"error":…};
 // a wrong or missing bearer token gets invalid_auth. Arguments are read from a JSON
@@ -81,6 +81,13 @@ public:
     // The next `count` calls to `method` are carried out (a post is posted), but answered
     // with HTTP 502 and an HTML page: what a caller sees when a gateway loses the answer.
     void lose_answer_next(const std::string& method, int count = 1);
+
+    // The bot is not a member of `channel` (it was never invited, or left): reading it
+    // (conversations.history, .replies) answers not_in_channel; posting still works in
+    // a public channel (C…, chat:write.public) but not a private one. conversations.join
+    // makes it a member of a public channel again. Every channel starts as a member.
+    void leave(const std::string& channel);
+    bool is_member(const std::string& channel) const;
 
     // Message ts follow `now` (the tests' clock; 1 µs past it) instead of a counter from
     // 1700000000, staying unique and increasing, so that oldest/latest compare with that clock.

@@ -506,6 +506,26 @@ TEST_CASE("a lost breach ping is sent again when Slack will not open the direct 
     CHECK(w.slack.calls("conversations.history") == 0);
 }
 
+TEST_CASE("a lost post in a public channel the bot was never invited to is looked up after joining it")
+{
+    slack_world w;   // Mon 10:00 EDT
+    w.slack.leave("C0LEADS");   // breach pings go there through chat:write.public
+    w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
+    REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
+
+    w.clock.set(utc("2026-03-09T15:00:00Z"));   // 11:00: the hour is up
+    w.slack.lose_answer_next("chat.postMessage");
+    CHECK(w.bot->run_scheduler_now() == 1);
+    w.bot->deliver_now();
+    REQUIRE(w.posts_in("C0LEADS").size() == 1);
+    w.clock.advance(std::chrono::seconds{30});
+    w.bot->deliver_now();
+    CHECK(w.posts_in("C0LEADS").size() == 1);
+    CHECK(w.slack.calls("conversations.join") == 1);
+    CHECK(w.slack.is_member("C0LEADS"));
+    CHECK(w.slack.calls("conversations.history") == 2);   // refused, then after joining
+}
+
 TEST_CASE("reminders go out from the scheduler inside the server, and breaches reach the leads")
 {
     slack_world w;   // Mon 10:00 EDT

@@ -214,6 +214,21 @@ TEST_CASE("a post to a user id lands in the app's direct conversation, which con
     CHECK(f.api.direct_conversation("").call.error == "users_list_not_supplied");
 }
 
+TEST_CASE("a channel the bot is not in can be posted to if public, not read, and joined if public")
+{
+    fixture f;
+    f.slack.leave("C1");
+    f.slack.leave("G1");
+    CHECK_FALSE(f.slack.is_member("C1"));
+    CHECK(f.api.post_message("C1", "posted with chat:write.public").ok);
+    CHECK(f.api.post_message("G1", "private").error == "not_in_channel");
+    CHECK(f.api.call_form("conversations.history", {{"channel", "C1"}}).error == "not_in_channel");
+    CHECK(f.api.join_channel("G1").error == "method_not_supported_for_channel_type");
+    REQUIRE(f.api.join_channel("C1").ok);
+    CHECK(f.slack.is_member("C1"));
+    CHECK(f.api.call_form("conversations.history", {{"channel", "C1"}}).body.at("messages").as_array().size() == 1);
+}
+
 TEST_CASE("fail_next makes the next calls fail as asked, then the method serves again")
 {
     fixture f;
