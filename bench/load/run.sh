@@ -21,6 +21,9 @@
 #   KEEP=0                1 keeps each run's directory (database, logs) under $TMPDIR
 #   GENERATOR_CHECK=1     0 skips the last run: the same signed requests to GET-only /healthz
 #                         (answered 405 at once), to show what wrk itself can produce here
+#   SERVER=casebot        bolt: the same runs against the minimal Slack Bolt for JavaScript app
+#                         of bench/load/bolt (Node.js; its packages are installed with npm on
+#                         first use), the comparison the goal is set against
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -37,6 +40,11 @@ port=${PORT:-18080}
 keep=${KEEP:-0}
 generator_check=${GENERATOR_CHECK:-1}
 base_config=${CONFIG:-$root/config/demo.toml}
+server_kind=${SERVER:-casebot}
+case $server_kind in casebot|bolt) ;; *) echo "run.sh: SERVER is casebot or bolt, not '$server_kind'" >&2; exit 1 ;; esac
+# Bolt answers every Slack request on one path.
+command_path=/slack/commands
+if [ "$server_kind" = bolt ]; then command_path=/slack/events; generator_check=${GENERATOR_CHECK:-0}; fi
 
 die() { echo "run.sh: $*" >&2; exit 1; }
 for tool in wrk sqlite3 openssl; do
@@ -50,7 +58,16 @@ done
 [ "$wrk_threads" -le "${connections%% *}" ] || die "WRK_THREADS exceeds the connections"
 
 # ---- build (incremental; Release, without tests and benchmarks)
-if [ -n "${CASEBOT:-}" ]; then
+if [ "$server_kind" = bolt ]; then
+  command -v node >/dev/null && command -v npm >/dev/null || die "SERVER=bolt needs Node.js and npm"
+  if [ ! -d "$here/bolt/node_modules" ]; then
+    echo "installing the Bolt app's packages (npm ci)…"
+    (cd "$here/bolt" && npm ci --no-audit --no-fund >/dev/null) || die "npm ci failed in $here/bolt"
+  fi
+fi
+if [ "$server_kind" = bolt ] && [ "$generator_check" != 1 ]; then
+  casebot=
+elif [ -n "${CASEBOT:-}" ]; then
   casebot=$CASEBOT
 else
   if [ ! -f "$build_dir/CMakeCache.txt" ]; then
@@ -62,7 +79,7 @@ else
   cmake --build "$build_dir" -j2 --target casebot >/dev/null
   casebot=$build_dir/casebot
 fi
-[ -x "$casebot" ] || die "no casebot binary at $casebot"
+[ -z "$casebot" ] || [ -x "$casebot" ] || die "no casebot binary at $casebot"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/casebot-load.XXXXXX")
 server_pid=
@@ -93,18 +110,24 @@ children_cpu_to() {
 results=$work/results.txt
 : > "$results"
 
-# Starts casebot serve on a fresh database in $1, listening on port $2, with config $3
-# and signing secret $4; sets server_pid once it listens.
+# Starts casebot serve (or, with $5 = bolt, the Bolt app) on a fresh database in $1,
+# listening on port $2, with config $3 (Bolt: the durability, normal or full) and
+# signing secret $4; sets server_pid once it listens.
 start_server() {
-  local dir=$1 listen_port=$2 config=$3 secret=$4
-  SLACK_SIGNING_SECRET=$secret SLACK_BOT_TOKEN=xoxb-load-test \
-    SLACK_API_URL=http://127.0.0.1:$closed_port/api/ CASEBOT_LOG_LEVEL=${CASEBOT_LOG_LEVEL:-info} \
-    "${server_cpu[@]}" "$casebot" serve --config "$config" --db "$dir/cases.db" \
-    --listen "127.0.0.1:$listen_port" >"$dir/server.log" 2>&1 &
+  local dir=$1 listen_port=$2 config=$3 secret=$4 kind=${5:-casebot}
+  if [ "$kind" = bolt ]; then
+    SLACK_SIGNING_SECRET=$secret "${server_cpu[@]}" node "$here/bolt/app.js" "$listen_port" "$dir/cases.db" \
+      "$config" >"$dir/server.log" 2>&1 &
+  else
+    SLACK_SIGNING_SECRET=$secret SLACK_BOT_TOKEN=xoxb-load-test \
+      SLACK_API_URL=http://127.0.0.1:$closed_port/api/ CASEBOT_LOG_LEVEL=${CASEBOT_LOG_LEVEL:-info} \
+      "${server_cpu[@]}" "$casebot" serve --config "$config" --db "$dir/cases.db" \
+      --listen "127.0.0.1:$listen_port" >"$dir/server.log" 2>&1 &
+  fi
   server_pid=$!
   local i
   for i in $(seq 100); do
-    grep -q "casebot listening" "$dir/server.log" && return 0
+    grep -q "$kind listening" "$dir/server.log" && return 0
     kill -0 "$server_pid" 2>/dev/null || { cat "$dir/server.log" >&2; server_pid=; die "the server did not start"; }
     sleep 0.1
   done
@@ -127,7 +150,9 @@ run_once() {
   mkdir -p "$dir"
   # The configuration as it is, or with synchronous=FULL (a top-level key must come first).
   local config=$base_config
-  if [ "$sync" = full ]; then
+  if [ "$server_kind" = bolt ]; then
+    config=$sync
+  elif [ "$sync" = full ]; then
     config=$dir/demo-full.toml
     { echo 'database_synchronous = "full"'; cat "$base_config"; } >"$config"
   fi
@@ -136,13 +161,13 @@ run_once() {
   local this_port=$port
   port=$((port + 1))
 
-  start_server "$dir" "$this_port" "$config" "$secret"
+  start_server "$dir" "$this_port" "$config" "$secret" "$server_kind"
 
   local server_before wrk_before
   server_before=$(cpu_ticks "$server_pid")
   children_cpu_to wrk_before
   # Signed right here, with the current time: within Slack's 5-minute window.
-  SLACK_SIGNING_SECRET=$secret "${wrk_cpu[@]}" wrk -t"$wrk_threads" -c"$conns" -d"$((duration + drain))s" \
+  LOAD_PATH=$command_path SLACK_SIGNING_SECRET=$secret "${wrk_cpu[@]}" wrk -t"$wrk_threads" -c"$conns" -d"$((duration + drain))s" \
     --timeout 10s -s "$here/case_new.lua" "http://127.0.0.1:$this_port" -- "$dir" "c$conns-r$n-$$" "$duration" \
     >"$dir/wrk.txt" 2>&1 || { cat "$dir/wrk.txt" >&2; die "wrk failed"; }
   local wrk_after server_after
@@ -188,10 +213,10 @@ run_once() {
 }
 
 cat <<EOF
-casebot load test: signed /case new over POST /slack/commands
+casebot load test: signed /case new over POST $command_path
   machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.1f GB", $2/1048576}' /proc/meminfo)
   load:    ${duration}s per run (+${drain}s drain), wrk -t$wrk_threads, connections: $connections, $repeats run(s) each, pinning: $pin
-  server:  $casebot serve --config $base_config, a fresh database per run in $work (WAL)
+  server:  $(if [ "$server_kind" = bolt ]; then echo "node $here/bolt/app.js (Slack Bolt for JavaScript)"; else echo "$casebot serve --config $base_config"; fi), a fresh database per run in $work (WAL)
   load average before: $(cut -d' ' -f1-3 /proc/loadavg)
 EOF
 for sync in $syncs; do
