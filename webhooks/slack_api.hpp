@@ -90,9 +90,12 @@ public:
                                      const boost::json::object& payload, std::size_t max_messages = 2000);
     // conversations.open with `users` = one user id (im:write): the id (D…) of the
     // app's direct-message conversation with that person, opened if it was not yet.
-    // chat.postMessage to a user id posts there.
+    // chat.postMessage to a user id posts there. Without the scope Slack answers
+    // missing_scope; `value` is empty whenever no id came back.
     slack_lookup<std::string> direct_conversation(std::string_view user);
-    // conversations.join (channels:join): the bot becomes a member of a public channel.
+    // conversations.join (channels:join): the bot becomes a member of a public channel
+    // (ok, with a warning, if it already was). A private channel answers
+    // method_not_supported_for_channel_type, an archived one is_archived.
     slack_call join_channel(std::string_view channel);
     // users.info: the user's team_id (differs from ours for Slack Connect guests).
     slack_lookup<std::string> user_team(std::string_view user);

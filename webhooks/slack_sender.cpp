@@ -9,6 +9,8 @@
 #include <array>
 #include <chrono>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace bot::webhooks {
 namespace json = boost::json;
@@ -78,6 +80,17 @@ std::string slack_ts(wall_time t)
     auto const seconds = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
     return std::to_string(std::max<long long>(seconds, 0)) + ".000000";
 }
+
+// One of the vendor's own Slack channels: the agents', the leads' or the escalation's.
+bool is_routing_channel(const routing& routes, std::string_view channel)
+{
+    auto const named = [&](const std::vector<destination>& list) {
+        return std::any_of(list.begin(), list.end(),
+                           [&](const destination& d) { return d.where == platform::slack && d.channel == channel; });
+    };
+    return named(routes.agents_channels) || named(routes.leads_channels) || named(routes.escalation);
+}
+
 // A look-up call that failed: to be asked again later, or (missing_scope,
 // not_in_channel, …) never answerable, so the message is sent again.
 earlier_attempt refused_lookup(const slack_call& call, std::string_view what)
@@ -128,6 +141,8 @@ earlier_attempt slack_sender::find_earlier(const outbound_message& m, wall_time 
     std::string channel = m.to.channel;
     if (m.to.direct) {
         auto const dm = api_.direct_conversation(m.to.channel);
+        if (dm.call.ok && !dm.value)
+            return {kind::unknowable, "", std::nullopt, "conversations.open answered without a conversation id"};
         if (!dm.value)
             return refused_lookup(dm.call, "Slack did not open the direct message to look in it");
         channel = *dm.value;
@@ -138,9 +153,11 @@ earlier_attempt slack_sender::find_earlier(const outbound_message& m, wall_time 
                                      outbox_payload(m, queued_at));
     };
     auto found = search();
-    // The bot posts in public channels it was never invited to (chat:write.public) but
-    // cannot read them: it joins (channels:join), as an admin inviting it would, and looks again.
-    if (!found.call.ok && found.call.error == "not_in_channel" && !m.to.direct) {
+    // The bot posts in the vendor's own channels without being invited (chat:write.public)
+    // but cannot read them: it joins (channels:join), as an admin inviting it would, and
+    // looks again. Never a customer's channel: one the bot was removed from stays so.
+    if (!found.call.ok && found.call.error == "not_in_channel" && !m.to.direct &&
+        is_routing_channel(desk_.get()->people.routes(), channel)) {
         auto const joined = api_.join_channel(channel);
         if (!joined.ok)
             return refused_lookup(joined, "casebot is not in the channel and could not join it to look");

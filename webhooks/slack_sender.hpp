@@ -17,9 +17,12 @@ public:
     // chat.postMessage carries metadata naming the outbox row, for find_earlier().
     send_outcome send(const outbound_message& m, const case_record* c, wall_time queued_at) override;
     // Looks for the message's metadata among what was posted around the attempt
-    // (conversations.history, or .replies in a thread). Card refreshes, ephemeral and
-    // direct messages are not looked up: they are sent again. So is a message in a
-    // channel the bot may post to but not read (not_in_channel: chat:write.public).
+    // (conversations.history, or .replies in a thread); a direct message in the app's
+    // conversation with the person (conversations.open). In one of the vendor's own
+    // channels ([routing]) that the bot posts to without being a member
+    // (chat:write.public), it joins first. Card refreshes and ephemeral messages are
+    // not looked up, and a message in a channel the bot can neither read nor join is
+    // not found: those are sent again.
     earlier_attempt find_earlier(const outbound_message& m, wall_time queued_at, wall_time attempted_at) override;
 
 private:

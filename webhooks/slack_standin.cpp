@@ -355,9 +355,7 @@ struct slack_standin::impl {
         // To a user id: into the app's direct conversation with that person.
         if (auto dm = direct_conversation_of(m.channel))
             m.channel = *dm;
-        // chat:write.public lets the bot post in a public channel it is not in, not a private one.
-        if (!m.channel.starts_with('C') && is_outside(m.channel))
-            return slack_error("not_in_channel");
+
         bool has_blocks = false;
         if (auto err = read_content(args, m.text, m.blocks, has_blocks))
             return slack_error(*err);
@@ -370,6 +368,9 @@ struct slack_standin::impl {
         m.kind = "post";
         m.args = args;
         std::lock_guard lock(mutex);
+        // chat:write.public lets the bot post in a public channel it is not in, not a private one.
+        if (!m.channel.starts_with('C') && outside.contains(m.channel))
+            return slack_error("not_in_channel");
         m.ts = next_ts();
         auto reply = slack_ok(json::object{{"channel", m.channel}, {"ts", m.ts}, {"message", message_json(m)}});
         messages.push_back(std::move(m));
@@ -516,12 +517,6 @@ struct slack_standin::impl {
             if (m.channel == channel && in_history(m) && (m.ts == parent || m.thread_ts == parent) && range.holds(m))
                 found.push_back(&m);
         return slack_ok(page_of(found, args, bool_arg(args, "include_all_metadata")));
-    }
-
-    bool is_outside(const std::string& channel)
-    {
-        std::lock_guard lock(mutex);
-        return outside.contains(channel);
     }
 
     // conversations.join: the bot joins a public channel; private ones need an invitation.

@@ -19,11 +19,13 @@
 #   BUILD_DIR=build-load  where casebot is built (Release); CASEBOT=path skips the build
 #   PORT=18080            first port to listen on (one per run)
 #   KEEP=0                1 keeps each run's directory (database, logs) under $TMPDIR
-#   GENERATOR_CHECK=1     0 skips the last run: the same signed requests to GET-only /healthz
-#                         (answered 405 at once), to show what wrk itself can produce here
+#   GENERATOR_CHECK=1     0 skips the last run: the same signed requests to casebot's GET-only
+#                         /healthz (answered 405 at once), to show what wrk itself can produce
+#                         here, and what that HTTP exchange alone costs the server (default 0
+#                         with SERVER=bolt; 1 then still measures against casebot)
 #   SERVER=casebot        bolt: the same runs against the minimal Slack Bolt for JavaScript app
-#                         of bench/load/bolt (Node.js; its packages are installed with npm on
-#                         first use), the comparison the goal is set against
+#                         of bench/load/bolt (Node.js 20 or later; its pinned packages are
+#                         installed with npm ci when missing), the comparison the goal is set against
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -60,9 +62,13 @@ done
 # ---- build (incremental; Release, without tests and benchmarks)
 if [ "$server_kind" = bolt ]; then
   command -v node >/dev/null && command -v npm >/dev/null || die "SERVER=bolt needs Node.js and npm"
-  if [ ! -d "$here/bolt/node_modules" ]; then
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$node_major" -ge 20 ] || die "SERVER=bolt needs Node.js 20 or later (better-sqlite3 12), not $(node --version)"
+  bolt_ready() { (cd "$here/bolt" && node -e 'require("@slack/bolt"); require("better-sqlite3")' 2>/dev/null); }
+  if ! bolt_ready; then
     echo "installing the Bolt app's packages (npm ci)…"
     (cd "$here/bolt" && npm ci --no-audit --no-fund >/dev/null) || die "npm ci failed in $here/bolt"
+    bolt_ready || die "the Bolt app's packages do not load after npm ci (see $here/bolt)"
   fi
 fi
 if [ "$server_kind" = bolt ] && [ "$generator_check" != 1 ]; then
@@ -236,16 +242,20 @@ if [ "$generator_check" = 1 ]; then
   mkdir -p "$dir"
   secret=$(openssl rand -hex 16)
   start_server "$dir" "$port" "$base_config" "$secret"
+  gen_server_before=$(cpu_ticks "$server_pid")
   children_cpu_to gen_before
   seconds=$((duration < 10 ? duration : 10))
   LOAD_PATH=/healthz SLACK_SIGNING_SECRET=$secret "${wrk_cpu[@]}" wrk -t"$wrk_threads" -c"$conns" \
     -d"${seconds}s" -s "$here/case_new.lua" "http://127.0.0.1:$port" -- "$dir" "gen-$$" >"$dir/wrk.txt" 2>&1 ||
     { cat "$dir/wrk.txt" >&2; die "wrk failed"; }
   children_cpu_to gen_after
+  gen_server_after=$(cpu_ticks "$server_pid")
   stop_server "$dir"
   gen_rps=$(grep '^LOAD ' "$dir/wrk.txt" | tr ' ' '\n' | awk -F= '$1 == "rps" {print $2}')
   gen_pct=$(awk -v a="$gen_before" -v b="$gen_after" -v s="$seconds" 'BEGIN { printf "%.0f", 100 * (b - a) / s }')
-  generator_line="generator check: $gen_rps signed requests/s to POST /healthz (405) at c=$conns, wrk using $gen_pct% of a CPU"
+  gen_server_pct=$(awk -v t="$((gen_server_after - gen_server_before))" -v hz="$ticks" -v s="$seconds" \
+    'BEGIN { printf "%.0f", 100 * t / hz / s }')
+  generator_line="generator check: $gen_rps signed requests/s to casebot's POST /healthz (405) at c=$conns, wrk using $gen_pct% of a CPU, the server $gen_server_pct%"
   echo "  $generator_line"
 fi
 

@@ -526,6 +526,34 @@ TEST_CASE("a lost post in a public channel the bot was never invited to is looke
     CHECK(w.slack.calls("conversations.history") == 2);   // refused, then after joining
 }
 
+TEST_CASE("a lost post is sent again when the bot cannot join the channel, and a customer's is never joined")
+{
+    slack_world w;   // Mon 10:00 EDT
+    w.slack.leave("C0LEADS");
+    w.slack.leave("C0ACME");   // say the customer's admins removed the bot
+    // The case card's answer is lost; the bot does not join the customer's channel to look.
+    w.slack.lose_answer_next("chat.postMessage");
+    w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
+    w.bot->deliver_now();
+    w.clock.advance(std::chrono::seconds{30});
+    REQUIRE(w.delivered([](auto const& all) { return all.size() >= 3; }));
+    CHECK(w.posts_in("C0ACME").size() == 2);
+    CHECK(w.slack.calls("conversations.join") == 0);
+    CHECK_FALSE(w.slack.is_member("C0ACME"));
+
+    // A leads' channel it may join, but an install without channels:join cannot.
+    w.clock.set(utc("2026-03-09T15:00:00Z"));
+    w.slack.lose_answer_next("chat.postMessage");
+    w.slack.fail_next("conversations.join", 200, std::nullopt, "missing_scope");
+    CHECK(w.bot->run_scheduler_now() == 1);
+    w.bot->deliver_now();
+    REQUIRE(w.posts_in("C0LEADS").size() == 1);
+    w.clock.advance(std::chrono::seconds{30});
+    w.bot->deliver_now();
+    CHECK(w.posts_in("C0LEADS").size() == 2);
+    CHECK(w.slack.calls("conversations.join") == 1);
+}
+
 TEST_CASE("reminders go out from the scheduler inside the server, and breaches reach the leads")
 {
     slack_world w;   // Mon 10:00 EDT
