@@ -83,8 +83,22 @@ std::vector<wall_interval> calendar::openings_on(sys_days local_day) const
         return out;
     auto const weekday = date::weekday{to_local_days(local_day)}.c_encoding();
     auto const& day = hours_[weekday];
+    if (day.empty())
+        return out;
     out.reserve(day.size());
     auto const midnight = to_local_days(local_day);
+    // Nearly every day keeps one UTC offset from this midnight to the next: then each
+    // opening is that offset away, and one zone lookup serves the day instead of two per
+    // opening (every command computes deadlines, so this is on the hot path). The next
+    // midnight must map inside the same period too, hence `<`: an opening may end at 24:00.
+    // (A unique midnight lies in info.first, so only the period's end needs checking.)
+    auto const info = zone_->get_info(midnight);
+    auto const start = wall_time{midnight.time_since_epoch()} - info.first.offset;
+    if (info.result == date::local_info::unique && start + whole_day < info.first.end) {
+        for (auto const& o : day)
+            out.push_back({start + o.from, start + o.to});
+        return out;
+    }
     for (auto const& o : day) {
         // `earliest` maps a local time skipped by a spring-forward switch to the switch
         // itself and a repeated one (autumn) to its first occurrence.
