@@ -8,6 +8,7 @@
 #include <atomic>
 #include <charconv>
 #include <optional>
+#include <string>
 
 namespace bot::webhooks {
 namespace {
@@ -34,22 +35,58 @@ EVP_MAC* hmac_algorithm()
     return fetched;
 }
 
+// A thread's HMAC-SHA256 context, set up for the last key it used. Setting a key
+// fetches SHA-256 from the provider store (under a lock) and hashes the key; a signing
+// secret is the same for every request, so each thread does that once and then only
+// starts over with the key it has (EVP_MAC_init without a key, which HMAC allows).
+struct keyed_hmac {
+    EVP_MAC_CTX* ctx = nullptr;
+    std::string key;
+    keyed_hmac() = default;
+    keyed_hmac(const keyed_hmac&) = delete;
+    keyed_hmac& operator=(const keyed_hmac&) = delete;
+    ~keyed_hmac()
+    {
+        EVP_MAC_CTX_free(ctx);
+        OPENSSL_cleanse(key.data(), key.size());
+    }
+
+    // The context, ready for EVP_MAC_update with `k`; nullptr when OpenSSL fails.
+    EVP_MAC_CTX* ready_for(std::string_view k)
+    {
+        if (ctx && key.size() == k.size() && CRYPTO_memcmp(key.data(), k.data(), k.size()) == 0 &&
+            EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1)
+            return ctx;
+        EVP_MAC_CTX_free(ctx);
+        OPENSSL_cleanse(key.data(), key.size());
+        key.clear();
+        EVP_MAC* const mac = hmac_algorithm();
+        ctx = mac ? EVP_MAC_CTX_new(mac) : nullptr;
+        char digest_name[] = "SHA256";
+        OSSL_PARAM const params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
+                                     OSSL_PARAM_construct_end()};
+        if (!ctx || EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(k.data()), k.size(), params) != 1) {
+            EVP_MAC_CTX_free(ctx);
+            ctx = nullptr;
+            return nullptr;
+        }
+        key.assign(k);
+        return ctx;
+    }
+};
+
 // HMAC-SHA256 over the concatenation of up to three pieces (Slack's basestring is
 // "v0:" + timestamp + ":" + body; copying the body to join them would be wasteful).
 digest hmac_sha256(std::string_view key, std::string_view a, std::string_view b = {}, std::string_view c = {})
 {
+    thread_local keyed_hmac hmac;
     digest out{};
-    EVP_MAC* const mac = hmac_algorithm();
-    EVP_MAC_CTX* ctx = mac ? EVP_MAC_CTX_new(mac) : nullptr;
-    char digest_name[] = "SHA256";
-    OSSL_PARAM const params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
-                                 OSSL_PARAM_construct_end()};
+    EVP_MAC_CTX* const ctx = hmac.ready_for(key);
     std::size_t written = 0;
-    bool ok = ctx && EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) == 1;
+    bool ok = ctx != nullptr;
     for (auto part : {a, b, c})
         ok = ok && EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(part.data()), part.size()) == 1;
     ok = ok && EVP_MAC_final(ctx, out.data(), &written, out.size()) == 1;
-    EVP_MAC_CTX_free(ctx);
     if (!ok || written != out.size())
         out.fill(0);  // never matches a real signature: the check fails closed
     return out;

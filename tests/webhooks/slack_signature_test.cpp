@@ -56,6 +56,23 @@ TEST_CASE("signing with one secret, then another, then the first again gives eac
     CHECK(slack_signature("", timestamp, body) != expected);   // an empty key is a key too
 }
 
+TEST_CASE("one secret many times over, and a secret of the same length differing in one byte")
+{
+    // Each thread keeps its context set up for the last secret: every reuse must start
+    // the MAC over, and a same-sized secret must not pass for the kept one.
+    for (int i = 0; i < 3; ++i)
+        CHECK(slack_signature(secret, timestamp, body) == expected);
+    std::string near{secret};
+    near.back() = near.back() == '5' ? '6' : '5';
+    auto const near_signature = slack_signature(near, timestamp, body);
+    CHECK(near_signature != expected);
+    CHECK(slack_signature(near, timestamp, body) == near_signature);
+    CHECK(slack_signature(secret, timestamp, body) == expected);
+    // A half-fed computation (the body alone) then a whole one: the second is unaffected.
+    CHECK(slack_signature(secret, "", body) != expected);
+    CHECK(slack_signature(secret, timestamp, body) == expected);
+}
+
 TEST_CASE("the five-minute window holds both ways")
 {
     using std::chrono::seconds;
