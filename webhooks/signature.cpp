@@ -38,7 +38,8 @@ EVP_MAC* hmac_algorithm()
 // A thread's HMAC-SHA256 context, set up for the last key it used. Setting a key
 // fetches SHA-256 from the provider store (under a lock) and hashes the key; a signing
 // secret is the same for every request, so each thread does that once and then only
-// starts over with the key it has (EVP_MAC_init without a key, which HMAC allows).
+// starts over with the key it has: EVP_MAC_init without a key re-initialises HMAC with
+// the key already set (defined since OpenSSL 3.0.3; the tests check it on every build).
 struct keyed_hmac {
     EVP_MAC_CTX* ctx = nullptr;
     std::string key;
