@@ -58,20 +58,22 @@ struct keyed_hmac {
         if (ctx && key.size() == k.size() && CRYPTO_memcmp(key.data(), k.data(), k.size()) == 0 &&
             EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1)
             return ctx;
+        // Set up afresh. The key is kept first, while there is no context: were the copy
+        // to throw, the next call would find no context and set up again.
         EVP_MAC_CTX_free(ctx);
+        ctx = nullptr;
         OPENSSL_cleanse(key.data(), key.size());
-        key.clear();
+        key.assign(k);
         EVP_MAC* const mac = hmac_algorithm();
-        ctx = mac ? EVP_MAC_CTX_new(mac) : nullptr;
+        EVP_MAC_CTX* fresh = mac ? EVP_MAC_CTX_new(mac) : nullptr;
         char digest_name[] = "SHA256";
         OSSL_PARAM const params[] = {OSSL_PARAM_construct_utf8_string("digest", digest_name, 0),
                                      OSSL_PARAM_construct_end()};
-        if (!ctx || EVP_MAC_init(ctx, reinterpret_cast<const unsigned char*>(k.data()), k.size(), params) != 1) {
-            EVP_MAC_CTX_free(ctx);
-            ctx = nullptr;
+        if (!fresh || EVP_MAC_init(fresh, reinterpret_cast<const unsigned char*>(k.data()), k.size(), params) != 1) {
+            EVP_MAC_CTX_free(fresh);
             return nullptr;
         }
-        key.assign(k);
+        ctx = fresh;
         return ctx;
     }
 };

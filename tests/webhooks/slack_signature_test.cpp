@@ -68,7 +68,8 @@ TEST_CASE("one secret many times over, and a secret of the same length differing
     CHECK(near_signature != expected);
     CHECK(slack_signature(near, timestamp, body) == near_signature);
     CHECK(slack_signature(secret, timestamp, body) == expected);
-    // A half-fed computation (the body alone) then a whole one: the second is unaffected.
+    // Another message under the kept secret (no timestamp), then the real one: each MAC
+    // starts from the key alone, never from what the one before fed in.
     CHECK(slack_signature(secret, "", body) != expected);
     CHECK(slack_signature(secret, timestamp, body) == expected);
 }
