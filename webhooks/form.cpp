@@ -1,5 +1,7 @@
 #include "webhooks/form.hpp"
 
+#include "bot/utf8.hpp"
+
 #include <boost/url/encode.hpp>
 #include <boost/url/parse_query.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -22,6 +24,8 @@ std::optional<form_fields> parse_form(std::string_view body)
     for (auto const& p : *parsed) {
         auto key = p.key.decode(opt);
         auto value = p.has_value ? p.value.decode(opt) : std::string{};
+        if (!valid_utf8(key) || !valid_utf8(value))
+            return std::nullopt;  // stored, it would break every JSON answer that quotes it
         out.emplace(std::move(key), std::move(value));
     }
     return out;

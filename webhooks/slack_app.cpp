@@ -281,6 +281,10 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
              in.channel = channel;
              commands::context ctx{d_.cases, d_.clock, desk->rules, desk->people, desk->vendor};
              if (submission.callback_id == new_case_view) {
+                 // The channel comes back only in the metadata the form was opened with.
+                 if (channel.empty())
+                     return view_errors("title", "This form has lost its channel; type /case again in the "
+                                                 "customer's channel.");
                  if (!who)
                      return view_errors("title", "This channel is not linked to a customer.");
                  auto const title = value("title");

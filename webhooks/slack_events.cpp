@@ -148,16 +148,26 @@ bool slack_app::open_from_message(event_context& ec, const bot::actor& author, s
                                   std::string_view ts)
 {
     auto const& desk = *ec.desk;
-    commands::command cmd;
-    cmd.what = commands::verb::new_case;
-    cmd.text = title_of(text).substr(0, max_title * 4);
     commands::invocation in;
-    in.who = author;
     in.where = platform::slack;
     in.channel = ec.e.item_channel.empty() ? ec.e.channel : ec.e.item_channel;
     in.thread = std::string{ts};
+    // One message opens one case, however many events name it: Slack's retries, a
+    // 🎫 on it, or the same message delivered to each organisation of a Slack Connect
+    // channel that installed the app, each with an event_id of its own. Looking first
+    // also keeps a repeat from using up a case number.
+    auto const existing = d_.cases.find_by_thread(platform::slack, in.channel, in.thread);
+    if (!existing)
+        return false;
+    if (*existing)
+        return true;
+    commands::command cmd;
+    cmd.what = commands::verb::new_case;
+    cmd.text = title_of(text).substr(0, max_title * 4);
+    in.who = author;
     in.description = std::string{text};
-    commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, ec.key};
+    auto const key = "slack:opened-from:" + in.channel + ":" + in.thread;  // for two events at once
+    commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, key};
     auto out = commands::new_case(cmd, in, ctx);
     if (!out) {
         if (out.error() == errc::duplicate)

@@ -88,7 +88,7 @@ decoded<slash_command> decode_slash_command(std::string_view form_body)
 {
     auto const f = parse_form(form_body);
     if (!f)
-        return decoded<slash_command>::bad("the body is not a valid form");
+        return decoded<slash_command>::bad("the body is not a form of percent-encoded UTF-8 text");
     slash_command c;
     c.team_id = field(*f, "team_id");
     c.channel_id = field(*f, "channel_id");
@@ -150,7 +150,7 @@ decoded<interaction> decode_interaction(std::string_view form_body)
 {
     auto const f = parse_form(form_body);
     if (!f)
-        return decoded<interaction>::bad("the body is not a valid form");
+        return decoded<interaction>::bad("the body is not a form of percent-encoded UTF-8 text");
     auto const payload = field(*f, "payload");
     if (payload.empty())
         return decoded<interaction>::bad("the form has no payload field");

@@ -137,6 +137,12 @@ TEST_CASE("malformed, oversized and misdirected requests get a clear 4xx and the
     CHECK(contains(r.body, "not a JSON object"));
     r = w.signed_post("/slack/interactions", "application/x-www-form-urlencoded", "payload=%7B");
     CHECK(r.status == 400);
+    // Latin-1 instead of UTF-8: stored, it would break every JSON answer quoting it.
+    r = w.signed_post("/slack/commands", "application/x-www-form-urlencoded",
+                      "team_id=T0ACME&channel_id=C0ACME&user_id=U0CAROL&command=%2Fcase&text=new+caf%E9");
+    CHECK(r.status == 400);
+    CHECK(contains(r.body, "UTF-8"));
+    CHECK_FALSE(w.bot->store().find(1).value().has_value());
     r = w.post("/slack/commands", "application/x-www-form-urlencoded", std::string(300 * 1024, 'a'), {});
     CHECK(r.status == 413);
     CHECK(w.post("/nowhere", "text/plain", "", {}).status == 404);
@@ -163,7 +169,9 @@ TEST_CASE("a customer's message opens a case in its thread, once however often S
                                  "1773064800.000100");
     CHECK(w.event(e, "Ev0001").status == 200);
     CHECK(w.event(e, "Ev0001").status == 200);   // Slack's retry
-    // The same message delivered again as a new event (both subscriptions) is still one case.
+    // The same message delivered again as a new event (to each organisation of a Slack
+    // Connect channel that installed the app) is still one case, and costs no number.
+    CHECK(w.event(e, "Ev0002").status == 200);
     REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
     auto const c = w.bot->store().find(1).value();
     REQUIRE(c.has_value());
@@ -174,6 +182,7 @@ TEST_CASE("a customer's message opens a case in its thread, once however often S
     auto const posts = w.posts_in("C0ACME");
     REQUIRE(posts.size() == 1);
     CHECK(posts[0].thread_ts == "1773064800.000100");   // the card answers in the message's thread
+    CHECK(contains(w.command("U0CAROL", "C0ACME", "new Next question", "T0ACME").body, "Opened #2"));
 }
 
 TEST_CASE("the bot's own messages and other bots' are ignored")
@@ -340,6 +349,16 @@ TEST_CASE("/case alone opens the form, and submitting it files the case")
     auto const refused = w.interaction(empty);
     CHECK(json_of(refused).at("response_action").as_string() == "errors");
     CHECK_FALSE(w.bot->store().find(2).value().has_value());
+
+    // A submission whose metadata lost the channel files nothing anywhere.
+    for (auto const* metadata : {"", "not json", R"({"channel":42})", R"({"thread":""})"}) {
+        CAPTURE(metadata);
+        auto lost = submit;
+        lost.at("view").as_object()["private_metadata"] = metadata;
+        auto const answer = w.interaction(lost);
+        CHECK(json_of(answer).at("response_action").as_string() == "errors");
+        CHECK_FALSE(w.bot->store().find(2).value().has_value());
+    }
 }
 
 TEST_CASE("a customer trying an agent's command, or another customer's case, is refused privately")

@@ -25,6 +25,19 @@ TEST_CASE("malformed slash command bodies are refused with a reason")
     CHECK(decode_slash_command("").problem.find("user_id") != std::string::npos);
 }
 
+TEST_CASE("a form whose text does not decode to UTF-8 is refused, saying so")
+{
+    for (auto const* text : {"caf%E9", "%80", "%C0%80", "%ED%A0%80", "ok%F4%90%80%80"}) {
+        CAPTURE(text);
+        auto const c = decode_slash_command(std::string{"user_id=U1&channel_id=C1&command=%2Fcase&text="} + text);
+        CHECK_FALSE(c.value);
+        CHECK(c.problem.find("UTF-8") != std::string::npos);
+    }
+    CHECK_FALSE(decode_slash_command("user_id=U%FF&channel_id=C1&command=%2Fcase").value);
+    CHECK_FALSE(decode_interaction("payload=%7B%22type%22%3A%22x%E9%22%7D").value);
+    CHECK(decode_slash_command("user_id=U1&channel_id=C1&command=%2Fcase&text=caf%C3%A9").value->text == "caf\xC3\xA9");
+}
+
 TEST_CASE("url_verification answers with its challenge")
 {
     auto const p = decode_events(R"({"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"})");
