@@ -19,6 +19,7 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/field.hpp>
@@ -472,6 +473,18 @@ private:
             return reject(http::status::bad_request, "bad request", ec);
         if (ec)
             return end(ec, "read");
+        // Beast reads a request whose Transfer-Encoding does not end in chunked as one
+        // without a body, and would take that body for the next request (RFC 9112 §6.3
+        // wants 400 and the connection closed); any other coding we cannot decode.
+        auto const& header = parser_->get();
+        if (auto const te = header.find(http::field::transfer_encoding); te != header.end()) {
+            if (!parser_->chunked())
+                return reject(http::status::bad_request, "bad request: Transfer-Encoding must end in chunked",
+                              http::error::bad_transfer_encoding);
+            if (!beast::iequals(te->value(), "chunked"))
+                return reject(http::status::not_implemented, "Transfer-Encoding not supported: only chunked",
+                              http::error::bad_transfer_encoding);
+        }
         handle();
     }
 
@@ -482,6 +495,7 @@ private:
         state_->log->warn("http: request rejected: status={} reason={} remote={}", static_cast<unsigned>(status),
                           why.message(), remote_);
         first_request_ = false;
+        head_request_ = false;
         summary_ = "(rejected)";
         parser_.reset();
         send(plain_text(status, text), false);
@@ -493,6 +507,7 @@ private:
         parser_.reset();
         first_request_ = false;
         req_keep_alive_ = req.keep_alive();
+        head_request_ = req.method() == http::verb::head;
         // The path without its query, which may carry tokens: logs are read widely.
         auto const target = to_std(req.target());
         summary_ = fmt::format("{} {}", to_std(req.method_string()), target.substr(0, target.find('?')));
@@ -528,6 +543,11 @@ private:
         if (res.find(http::field::server) == res.end())
             res.set(http::field::server, "casebot");
         res.prepare_payload();
+        if (head_request_) {
+            // HEAD: the headers GET would have had, Content-Length included, and no
+            // body, or a keep-alive client would read the body as the next answer.
+            res.body().clear();
+        }
         res_.emplace(std::move(res));
         phase_ = phase::writing;
         lowest().expires_after(opts().write_timeout);
@@ -640,6 +660,7 @@ private:
     phase phase_ = phase::starting;
     bool first_request_ = true;
     bool req_keep_alive_ = false;
+    bool head_request_ = false;  // the request being answered is a HEAD
 };
 
 void server_state::on_accept(error_code ec, tcp::socket socket)

@@ -195,6 +195,25 @@ TEST_CASE("pipelined requests are answered one after another, in order")
     CHECK(c->body() == "GET /c|");
 }
 
+TEST_CASE("a HEAD is answered with GET's headers and no body, and the connection goes on")
+{
+    echo e;
+    http_server server(small_options(), e.handler(), bot::test::test_logger());
+    server.start();
+    raw_client client(server.local_endpoint());
+
+    client.send(raw_request("HEAD", "/h") + raw_request("GET", "/after"));
+    auto const head = client.read_response(2s, true);
+    REQUIRE(head);
+    CHECK(head->result() == http::status::ok);
+    CHECK((*head)[http::field::content_length] == "8");  // "HEAD /h|", as a GET would have had
+    CHECK(head->keep_alive());
+    // Had the body been sent, it would stand where this answer starts.
+    auto const after = client.read_response();
+    REQUIRE(after);
+    CHECK(after->body() == "GET /after|");
+}
+
 TEST_CASE("a handler's own Server header and Connection: close are respected")
 {
     http_server server(
@@ -249,6 +268,22 @@ TEST_CASE("broken or oversized requests are answered by the server itself, which
         auto const res = client.read_response();
         REQUIRE(res);
         CHECK(res->result() == http::status::request_header_fields_too_large);
+    }
+    SUBCASE("a Transfer-Encoding that does not end in chunked gets 400; its body is never taken for a request")
+    {
+        client.send("POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip\r\n\r\n" +
+                    raw_request("GET", "/smuggled"));
+        auto const res = client.read_response();
+        REQUIRE(res);
+        CHECK(res->result() == http::status::bad_request);
+        CHECK_FALSE(res->keep_alive());
+    }
+    SUBCASE("a coding besides chunked gets 501")
+    {
+        client.send("POST /upload HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+        auto const res = client.read_response();
+        REQUIRE(res);
+        CHECK(res->result() == http::status::not_implemented);
     }
     SUBCASE("a garbage request line gets 400 with a short text body")
     {

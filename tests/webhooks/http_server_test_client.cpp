@@ -98,10 +98,11 @@ void raw_client::send(std::string_view bytes, std::chrono::milliseconds within)
         throw std::system_error(std::error_code(last_error_), "raw_client: send");
 }
 
-std::optional<http_response> raw_client::read_response(std::chrono::milliseconds within)
+std::optional<http_response> raw_client::read_response(std::chrono::milliseconds within, bool to_head)
 {
     http::response_parser<http::string_body> parser;
     parser.body_limit(16 * 1024 * 1024);
+    parser.skip(to_head);
     bool done = false;
     stream_.expires_after(within);
     http::async_read(stream_, buffer_, parser, [&](error_code ec, std::size_t) {

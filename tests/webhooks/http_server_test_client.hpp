@@ -46,8 +46,9 @@ public:
     void send(std::string_view bytes, std::chrono::milliseconds within = 2s);
 
     // One response, or nullopt when the connection ended or `within` passed first
-    // (last_error() says which).
-    std::optional<http_response> read_response(std::chrono::milliseconds within = 2s);
+    // (last_error() says which). `to_head`: the answer to a HEAD, which has no body
+    // whatever its Content-Length says.
+    std::optional<http_response> read_response(std::chrono::milliseconds within = 2s, bool to_head = false);
 
     // Reads and discards until the server closes the connection. Returns how long
     // that took, or nullopt when it was still open after `within`.
