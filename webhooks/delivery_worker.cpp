@@ -136,6 +136,11 @@ bool delivery_worker::deliver(const std::vector<outbox_entry>& queue, round_stat
         if (m.to.case_thread && c && c->origin.where == m.to.where && c->origin.channel == m.to.channel)
             m.to.thread = c->origin.thread;
 
+        if (draining_.load(std::memory_order_acquire) && clock_.monotonic() >= drain_until_) {
+            log_->warn("delivery: stopping with messages still due (shutdown_drain is over); they go out at "
+                       "the next start");
+            return true;
+        }
         auto outcome = e.in_doubt_since ? settle_earlier(e, m, *sender->second) : std::nullopt;
         if (!outcome) {
             // Recorded first: if the process stops before the answer is marked, the
@@ -257,6 +262,8 @@ void delivery_worker::stop()
         if (!thread_.joinable())
             return;
         stopping_ = true;
+        drain_until_ = clock_.monotonic() + options_.shutdown_drain;
+        draining_.store(true, std::memory_order_release);
     }
     woken_.notify_all();
     thread_.join();

@@ -9,6 +9,7 @@
 #include "bot/clock.hpp"
 #include "bot/outbox.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -78,6 +79,10 @@ struct delivery_options {
     int channel_burst = 3;                    // …after a short burst
     std::chrono::milliseconds idle_poll{1000};          // how often an idle worker looks anyway
     std::chrono::milliseconds held_gap{100};            // least time between rounds that send nothing
+    // After stop(), new sends start only this long: a platform that answers slowly
+    // (or not at all, each send taking its timeout) cannot stretch a shutdown past a
+    // service manager's patience. What is left waits in the outbox for the next start.
+    std::chrono::milliseconds shutdown_drain{5000};
 };
 
 struct delivery_round {
@@ -105,7 +110,8 @@ public:
     // woken, until pacing allows more, or for idle_poll.
     void start();
     // Lets the current round finish, then sends once more whatever is due (so messages a
-    // shutdown's last commands queued still go out), then stops. Idempotent.
+    // shutdown's last commands queued still go out), then stops; no send starts later than
+    // shutdown_drain after the call. Idempotent.
     void stop();
     // New messages were enqueued.
     void wake();
@@ -146,6 +152,9 @@ private:
     std::condition_variable woken_;
     bool wake_pending_ = false;
     bool stopping_ = false;
+    // Set by stop(): sends may start until drain_until_ (written before draining_).
+    std::atomic<bool> draining_{false};
+    mono_time drain_until_{};
     std::thread thread_;
 };
 

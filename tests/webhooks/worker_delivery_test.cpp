@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -71,8 +72,13 @@ public:
         std::optional<case_record> current;   // the case as the worker passed it
     };
 
+    // Runs at the start of every send, outside the lock: a test's slow platform.
+    std::function<void()> while_sending;
+
     send_outcome send(const outbound_message& m, const case_record* c, wall_time) override
     {
+        if (while_sending)
+            while_sending();
         std::lock_guard lock{mutex_};
         calls_.push_back({m, c ? std::optional<case_record>{*c} : std::nullopt});
         send_outcome out = delivered("ref-" + m.text);
@@ -605,6 +611,34 @@ TEST_CASE("a started worker sends what it is woken for, and stop() sends what is
 
     d.worker->stop();   // idempotent
     CHECK(d.slack.count() == 3);
+}
+
+TEST_CASE("stop() starts no send after shutdown_drain, however slowly the platform answers")
+{
+    auto o = test_options();
+    o.shutdown_drain = 5000ms;
+    desk d{o};
+    d.post("C0", "first");
+    d.worker->start();
+    REQUIRE(d.slack.wait_for(1, 5000ms));   // the first round has read its heads: the worker idles next
+    for (auto const* channel : {"C1", "C2", "C3", "C4"})
+        d.post(channel, std::string{"to "} + channel);   // nobody wakes the worker: stop() sends them
+    d.slack.while_sending = [&] { d.clock.advance(3s); };   // each send takes 3 s
+
+    d.worker->stop();
+    // Sends start at 0 s and 3 s; at 6 s the 5 s are over.
+    CHECK(d.slack.sent() == "first | to C1 | to C2");
+    CHECK(d.entry("to C2").state == delivery_state::delivered);
+    CHECK(d.entry("to C3").state == delivery_state::pending);
+    CHECK(d.entry("to C4").state == delivery_state::pending);
+    CHECK(d.entry("to C3").attempts == 0);   // never tried: nothing in doubt
+
+    // The next start sends the rest.
+    d.slack.while_sending = nullptr;
+    auto next = std::make_unique<delivery_worker>(*d.store, *d.store, d.clock, o, quiet_log());
+    next->add_sender(platform::slack, d.slack);
+    next->run_once();
+    CHECK(d.slack.sent() == "first | to C1 | to C2 | to C3 | to C4");
 }
 
 TEST_CASE("a backlog held in one channel does not keep other channels waiting")
