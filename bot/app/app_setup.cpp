@@ -2,7 +2,10 @@
 
 #include "bot/time_text.hpp"
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 
 namespace bot::app {
 
@@ -29,13 +32,28 @@ config::settings load_settings_for(const cli_options& opts)
     return s;
 }
 
+std::string directory_hint(const std::string& path)
+{
+    namespace fs = std::filesystem;
+    auto dir = fs::path{path}.parent_path();
+    if (dir.empty())
+        dir = ".";
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        return " (the directory " + dir.string() + " does not exist: create it first)";
+    if (::access(dir.c_str(), W_OK | X_OK) != 0)
+        return " (this process may not write in " + dir.string() + ")";
+    return "";
+}
+
 std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, const bot::clock& clock)
 {
     auto const sync = s.database_synchronous == config::database_durability::full ? store::durability::full
                                                                                    : store::durability::normal;
     auto opened = store::sqlite_store::open(s.database, clock, sync);
     if (!opened)
-        throw startup_error("cannot open database " + s.database + ": " + opened.error().message());
+        throw startup_error("cannot open database " + s.database + ": " + opened.error().message() +
+                            directory_hint(s.database));
     if (auto synced = (*opened)->sync_directory(s.people); !synced)
         throw startup_error("cannot write the configured customers into " + s.database + ": " +
                             synced.error().message());

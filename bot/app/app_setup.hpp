@@ -21,6 +21,10 @@ inline const std::set<std::string> common_valued{"config", "db"};
 // The file named by --config (or $CASEBOT_CONFIG), else the built-in defaults; --db overrides the database.
 config::settings load_settings_for(const cli_options& opts);
 
+// Why SQLite may have failed to open the database at `path`, when the cause is the
+// usual one: " (the directory … does not exist …)", " (… may not write in …)", else "".
+std::string directory_hint(const std::string& path);
+
 // Opens (and migrates) the database and writes the configured customers, channels and people into it.
 // `clock` stamps messages that belong to no case change; it must outlive the store.
 std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, const bot::clock& clock = real_clock());

@@ -1,6 +1,7 @@
 #include "bot/app/app_setup.hpp"
 #include "bot/app/render_text.hpp"
 #include "bot/app/subcommands.hpp"
+#include "bot/utf8.hpp"
 #include "commands/dispatcher.hpp"
 
 #include <fmt/format.h>
@@ -54,6 +55,8 @@ int run_cmd(const args& a)
     auto const channel = opts.get("channel");
     if (!user || !channel || opts.positional.size() != 1)
         throw std::invalid_argument("cmd needs --as USER, --channel CHANNEL and one quoted command");
+    if (!valid_utf8(opts.positional.front()))
+        throw std::invalid_argument("the command is not UTF-8 text (is the terminal set to another encoding?)");
 
     auto const s = load_settings_for(opts);
     std::optional<fixed_clock> fixed;

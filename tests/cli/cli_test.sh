@@ -62,6 +62,9 @@ check "…and is told who may" "Only the support team can use" "$out"
 status "gus cannot see acme's case" 1 "$casebot" cmd --config "$config" --db "$db" --as gus \
     --channel 19:globex@thread.tacv2 "show 1"
 check "…and learns nothing" "I can't find #1 among the cases you can see." "$out"
+status "a command that is not UTF-8 is refused" 2 "$casebot" cmd --config "$config" --db "$db" \
+    --as ana --channel C0ACME "$(printf 'note 1 caf\xe9')"
+check "…saying why" "not UTF-8" "$out"
 status "a malformed command is refused with its usage" 1 "$casebot" cmd --config "$config" --db "$db" --as ana \
     --channel C0ACME "claim abc"
 check "…with the usage line" "Usage: claim <id>" "$out"
@@ -88,6 +91,9 @@ status "a bad config file stops the command" 1 "$casebot" sla --config "$work/ba
 check "…naming file, line and key" "bad.toml:2:" "$out"
 check "…and what is wrong" "support.time_zone" "$out"
 status "a missing config file stops the command" 1 "$casebot" migrate --config "$work/nope.toml" --db "$db"
+status "a database in a missing directory stops the command" 1 "$casebot" migrate --config "$config" \
+    --db "$work/no/such/dir/cases.db"
+check "…saying which directory is missing" "the directory $work/no/such/dir does not exist" "$out"
 
 # --help everywhere; unknown commands and options.
 for sub in demo migrate cmd sla remind outbox; do
