@@ -73,6 +73,8 @@ bool slack_app::on_message(event_context& ec)
     // Plain posts, posts with files, and thread replies also sent to the channel.
     if (!e.subtype.empty() && e.subtype != "file_share" && e.subtype != "thread_broadcast")
         return true;
+    if (e.ts.empty())
+        return true;   // no message to answer in the thread of (Slack always names it)
     auto const& desk = *ec.desk;
     auto who = identify(desk, e.user, e.user_team, e.channel, false);
     if (!who)
@@ -127,7 +129,7 @@ bool slack_app::on_mention(event_context& ec)
     auto const& e = ec.e;
     auto const& desk = *ec.desk;
     // Thread replies and every-message channels arrive as message events too.
-    if (!e.thread_ts.empty() && e.thread_ts != e.ts)
+    if (e.ts.empty() || (!e.thread_ts.empty() && e.thread_ts != e.ts))
         return true;
     auto const* link = desk.people.channel(platform::slack, e.channel);
     if (!link || link->opens != open_mode::mention_only)

@@ -193,6 +193,9 @@ TEST_CASE("the bot's own messages and other bots' are ignored")
     auto other = message_event("U0OTHER", "T0ACME", "C0ACME", "deploy finished", "1773064800.000300");
     other["bot_id"] = "B0OTHER";
     CHECK(w.event(other, "Ev0003").status == 200);
+    // Nor is a message without its ts: there would be no thread to answer in.
+    auto nameless = message_event("U0CAROL", "T0ACME", "C0ACME", "Help", "");
+    CHECK(w.event(nameless, "Ev0004").status == 200);
     CHECK(w.bot->store().count_open_cases().value() == 0);
 }
 
