@@ -15,6 +15,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -456,9 +457,38 @@ private:
         read_request();
     }
 
+    // The header first: a client that sent "Expect: 100-continue" waits for our go
+    // before it sends the body (curl does, for larger bodies).
     void read_request()
     {
         phase_ = phase::reading;
+        http::async_read_header(stream_, buffer_, *parser_,
+                                beast::bind_front_handler(&session::on_header, this->shared_from_this()));
+    }
+
+    void on_header(error_code ec, std::size_t n)
+    {
+        if (ec || parser_->is_done())
+            return on_read(ec, n);
+        auto const& header = parser_->get();
+        auto const expect = header.find(http::field::expect);
+        if (expect != header.end() && header.version() >= 11 && beast::iequals(expect->value(), "100-continue")) {
+            static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+            return net::async_write(stream_, net::buffer(go_on.data(), go_on.size()),
+                                    beast::bind_front_handler(&session::on_continue_sent, this->shared_from_this()));
+        }
+        read_body();
+    }
+
+    void on_continue_sent(error_code ec, std::size_t)
+    {
+        if (ec)
+            return end(ec, "write");
+        read_body();
+    }
+
+    void read_body()
+    {
         http::async_read(stream_, buffer_, *parser_,
                          beast::bind_front_handler(&session::on_read, this->shared_from_this()));
     }

@@ -214,6 +214,24 @@ TEST_CASE("a HEAD is answered with GET's headers and no body, and the connection
     CHECK(after->body() == "GET /after|");
 }
 
+TEST_CASE("a client that expects 100-continue is told to go on, then answered")
+{
+    echo e;
+    http_server server(small_options(), e.handler(), bot::test::test_logger());
+    server.start();
+    raw_client client(server.local_endpoint());
+
+    client.send("POST /up HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+    auto const go_on = client.read_response();   // before any of the body was sent
+    REQUIRE(go_on);
+    CHECK(go_on->result() == http::status::continue_);
+    client.send("hello");
+    auto const res = client.read_response();
+    REQUIRE(res);
+    CHECK(res->body() == "POST /up|hello");
+    CHECK(e.calls == 1);
+}
+
 TEST_CASE("a handler's own Server header and Connection: close are respected")
 {
     http_server server(
