@@ -35,6 +35,15 @@ result<reply> new_case(const command& cmd, const invocation& in, context& ctx)
     }
     if (customer.empty())
         return reply::refusal("I can't tell which organisation you are with, so I can't file a case here.");
+    // A customer's case lives in its own channel: filed from another customer's channel
+    // (a channel two organisations share), its card and every update would show there.
+    if (!in.who.is_staff()) {
+        auto const* link = ctx.people.channel(in.where, in.channel);
+        if ((link && !link->customer.empty() && link->customer != customer) ||
+            (!in.scope_customer.empty() && in.scope_customer != customer))
+            return reply::refusal("This channel belongs to another organisation, so I can't file your case here. "
+                                  "Open it in your own organisation's support channel.");
+    }
 
     auto const level = cmd.level.value_or(severity::normal);
     // Saying Critical without a category means a software error: nothing else can be Critical.

@@ -89,6 +89,18 @@ TEST_CASE("an agent files a case for the customer whose channel it is, not elsew
     CHECK(r.kind == reply_kind::refusal);
 }
 
+TEST_CASE("a customer cannot file a case in another customer's channel, where its card would show")
+{
+    desk d;
+    auto r = d.run(gus(), "new normal error Our secret outage");   // gus is globex; this is acme's channel
+    CHECK(r.kind == reply_kind::refusal);
+    CHECK(contains(r.text, "another organisation"));
+    CHECK(d.store.size() == 0);
+    r = d.run(gus(), "new normal error Our outage", globex_channel);
+    REQUIRE(r.kind == reply_kind::ok);
+    CHECK(d.store.get(*r.case_ref).customer == "globex");
+}
+
 TEST_CASE("assign reaches only people on the support team")
 {
     desk d;
