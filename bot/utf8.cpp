@@ -43,4 +43,14 @@ bool valid_utf8(std::string_view text) noexcept
     return true;
 }
 
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept
+{
+    if (text.size() <= max_bytes)
+        return text;
+    auto cut = max_bytes;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut;   // text[cut] continues the character before it: cut before that one
+    return text.substr(0, cut);
+}
+
 }  // namespace bot

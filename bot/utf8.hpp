@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace bot {
@@ -8,5 +9,9 @@ namespace bot {
 // truncated or overlong sequences, no surrogates, nothing above U+10FFFF. Text that
 // is not would make every JSON document it is copied into invalid.
 bool valid_utf8(std::string_view text) noexcept;
+
+// The longest start of UTF-8 `text` of at most `max_bytes` bytes that does not cut a
+// character in two.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept;
 
 }  // namespace bot

@@ -1,5 +1,6 @@
 #include "webhooks/teams_app.hpp"
 
+#include "bot/utf8.hpp"
 #include "commands/handlers.hpp"
 #include "webhooks/bot_framework_auth.hpp"
 #include "webhooks/budget.hpp"
@@ -51,6 +52,13 @@ std::optional<std::string> command_of_button(const json::object& value)
     return std::nullopt;
 }
 
+// What a retried activity is recognised by. Teams' activity ids are the message's
+// time in milliseconds, so two channels can share one: the channel goes with it.
+std::string dedupe_key(const teams_activity_in& a)
+{
+    return "teams:" + a.channel + ":" + a.id;
+}
+
 // A reply as one block of text for a thread: the answer, then its fields.
 std::string reply_text(const commands::reply& r)
 {
@@ -91,9 +99,16 @@ void teams_app::handle(request&& req, responder respond)
     on_bot_message(std::move(req), desk, std::move(respond));
 }
 
-commands::reply teams_app::act(const desk_snapshot& desk, const teams_activity_in& a, const bot::actor& who,
-                               const std::string& dedupe_key)
+std::optional<commands::reply> teams_app::act(const desk_snapshot& desk, const teams_activity_in& a,
+                                              const bot::actor& who, const std::string& dedupe_key)
 {
+    // A top-level message that already opened a case (its thread is the case's): a
+    // retry, recognised before it takes a case number it would not use.
+    if (a.thread_root == a.id) {
+        auto const existing = d_.cases.find_by_thread(platform::teams, a.channel, a.thread_root);
+        if (existing && *existing)
+            return std::nullopt;
+    }
     commands::invocation in;
     in.who = who;
     in.where = platform::teams;
@@ -124,7 +139,7 @@ commands::reply teams_app::act(const desk_snapshot& desk, const teams_activity_i
     }
     if (!out) {
         if (out.error() == errc::duplicate)
-            return commands::reply::info("Already done.");
+            return std::nullopt;
         d_.log->error("teams: command failed: {}", out.error().message());
         return commands::apology(out.error());
     }
@@ -149,13 +164,18 @@ void teams_app::on_webhook(request&& req, const std::shared_ptr<const desk_snaps
     if (!decoded.value)
         return respond(text_response(http::status::bad_request, decoded.problem + "\n"));
     auto a = std::move(*decoded.value);
+    if (a.type != "message")   // an outgoing webhook is only ever called for a message
+        return respond(text_response(http::status::ok, ""));
     run_within_budget(
         d_.pool, d_.timers, d_.budget,
         {[this, desk, a] {
              auto who = identify(*desk, a);
-             auto const r = who ? act(*desk, a, *who, "teams:" + a.id)
-                                : commands::reply::refusal("I can't tell who you are here: this channel is not "
-                                                           "linked to a customer and you are not on the support team.");
+             auto const acted = who ? act(*desk, a, *who, dedupe_key(a))
+                                    : commands::reply::refusal(
+                                          "I can't tell who you are here: this channel is not linked to a customer "
+                                          "and you are not on the support team.");
+             // A retry of a request already answered: the answer was lost on the way.
+             auto const r = acted ? *acted : commands::reply::info("Already done.");
              // A case just opened answers with its card; everything else with the reply.
              json::object card = teams_reply_card(r);
              if (r.case_ref && r.kind == commands::reply_kind::ok && !r.fields.empty())
@@ -165,7 +185,8 @@ void teams_app::on_webhook(request&& req, const std::shared_ptr<const desk_snaps
                                                        json::object{{"type", "TextBlock"}, {"text", r.text},
                                                                     {"wrap", true}});
                  }
-             return json_response(http::status::ok, teams_card_activity(card, r.text.substr(0, 200)));
+             return json_response(http::status::ok,
+                                  teams_card_activity(card, std::string{utf8_prefix(r.text, 200)}));
          },
          [] {
              return json_response(http::status::ok,
@@ -202,9 +223,13 @@ void teams_app::on_bot_message(request&& req, const std::shared_ptr<const desk_s
              if (a.type != "message")
                  return text_response(http::status::ok, "");
              auto who = identify(*desk, a);
-             auto const r = who ? act(*desk, a, *who, "teams:" + a.id)
-                                : commands::reply::refusal("I can't tell who you are here: this channel is not "
-                                                           "linked to a customer and you are not on the support team.");
+             auto const acted = who ? act(*desk, a, *who, dedupe_key(a))
+                                    : commands::reply::refusal(
+                                          "I can't tell who you are here: this channel is not linked to a customer "
+                                          "and you are not on the support team.");
+             if (!acted)
+                 return text_response(http::status::ok, "");   // a retry: what it asked for is done and told
+             auto const& r = *acted;
              // A successful change already told the thread through its notices.
              if (r.kind == commands::reply_kind::ok && r.case_ref)
                  return text_response(http::status::ok, "");
@@ -212,7 +237,7 @@ void teams_app::on_bot_message(request&& req, const std::shared_ptr<const desk_s
              m.kind = "reply";
              m.to = destination{platform::teams, a.channel, a.thread_root, false, false, {}};
              m.text = reply_text(r);
-             auto const queued = d_.cases.enqueue(std::span{&m, 1}, "teams:" + a.id + ":reply");
+             auto const queued = d_.cases.enqueue(std::span{&m, 1}, dedupe_key(a) + ":reply");
              if (!queued && queued.error() != errc::duplicate) {
                  d_.log->error("teams: cannot queue a reply: {}", queued.error().message());
                  return text_response(http::status::internal_server_error, "try again\n");

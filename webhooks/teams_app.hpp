@@ -51,8 +51,9 @@ private:
     void on_bot_message(request&& req, const std::shared_ptr<const desk_snapshot>& desk, responder respond);
 
     // Runs what the person typed (or pressed): a command, or a new case from a
-    // customer's words. `dedupe_key` guards against the platform's retries.
-    commands::reply act(const desk_snapshot& desk, const teams_activity_in& a, const bot::actor& who,
+    // customer's words. `dedupe_key` guards against the platform's retries: nothing
+    // when it was seen before (the first delivery did the work and answered).
+    std::optional<commands::reply> act(const desk_snapshot& desk, const teams_activity_in& a, const bot::actor& who,
                         const std::string& dedupe_key);
     std::optional<bot::actor> identify(const desk_snapshot& desk, const teams_activity_in& a);
 

@@ -52,6 +52,8 @@ decoded<teams_activity_in> decode_teams_activity(std::string_view json_body)
         a.value = *value;
     if (a.type.empty() || a.from_id.empty() || a.conversation_id.empty())
         return decoded<teams_activity_in>::bad("an activity needs type, from.id and conversation.id");
+    if (a.type == "message" && a.id.empty())
+        return decoded<teams_activity_in>::bad("a message activity needs its id");
 
     // "19:abc@thread.tacv2;messageid=1717236000000": the channel and the thread's root.
     auto const marker = a.conversation_id.find(";messageid=");

@@ -1,5 +1,6 @@
 #include "webhooks/teams_sender.hpp"
 
+#include "bot/utf8.hpp"
 #include "webhooks/teams_api.hpp"
 #include "webhooks/teams_render.hpp"
 
@@ -108,7 +109,7 @@ send_outcome teams_sender::send(const outbound_message& m, const case_record* c,
         card = reply_card(m);
     else
         card = teams_notice_card(m);
-    auto const fallback = is_card ? "#" + std::to_string(c->id) + " " + c->title : m.text.substr(0, 200);
+    auto const fallback = is_card ? "#" + std::to_string(c->id) + " " + c->title : std::string{utf8_prefix(m.text, 200)};
 
     if (via_bot) {
         auto const& ref = **reference;

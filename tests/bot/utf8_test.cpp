@@ -4,6 +4,7 @@
 
 #include <string>
 
+using bot::utf8_prefix;
 using bot::valid_utf8;
 
 TEST_CASE("valid_utf8 accepts well-formed text of every length")
@@ -35,4 +36,18 @@ TEST_CASE("valid_utf8 refuses what is not UTF-8")
     CHECK_FALSE(valid_utf8("\xF4\x90\x80\x80"));                // U+110000
     CHECK_FALSE(valid_utf8("\xF5\x80\x80\x80"));
     CHECK_FALSE(valid_utf8("\xFF"));
+}
+
+TEST_CASE("utf8_prefix never cuts a character in two")
+{
+    std::string const euros = "a\xE2\x82\xAC\xE2\x82\xAC";   // a€€: 1 + 3 + 3 bytes
+    CHECK(utf8_prefix(euros, 100) == euros);
+    CHECK(utf8_prefix(euros, 7) == euros);
+    CHECK(utf8_prefix(euros, 6) == "a\xE2\x82\xAC");
+    CHECK(utf8_prefix(euros, 4) == "a\xE2\x82\xAC");
+    CHECK(utf8_prefix(euros, 3) == "a");
+    CHECK(utf8_prefix(euros, 1) == "a");
+    CHECK(utf8_prefix(euros, 0).empty());
+    for (std::size_t n = 0; n <= euros.size(); ++n)
+        CHECK(valid_utf8(utf8_prefix(euros, n)));
 }

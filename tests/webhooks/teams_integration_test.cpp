@@ -133,6 +133,47 @@ TEST_CASE("through the bot, replies and notices go into the case's thread and th
     REQUIRE(w.teams_delivered([](auto const& all) { return any_activity(all, "reply", "Raj Patel claimed #1"); }));
 }
 
+TEST_CASE("a retried Teams message changes nothing and says nothing, and its id in another channel is another message")
+{
+    slack_world w;
+    // Globex gets a second channel.
+    constexpr const char* globex_two = "19:globex-two@thread.tacv2";
+    w.stop_bot();
+    auto channels = w.settings.people.channels();
+    channels.push_back({platform::teams, globex_two, "globex", open_mode::every_message, ""});
+    auto const& p = w.settings.people;
+    w.settings.people = directory{p.customers(), p.people(), channels, p.routes(), p.team()};
+    w.start_bot();
+
+    auto const opening = w.teams_activity("29:gus", "Gus Grant", globex, "new normal error Exports fail");
+    REQUIRE(w.teams_message(opening).status == 200);
+    REQUIRE(w.teams_message(opening).status == 200);   // Teams' retry: recognised, and costs no number
+    REQUIRE(w.teams_delivered([&](auto const& all) { return any_activity(all, "reply", "#1 Exports fail"); }));
+    CHECK_FALSE(w.bot->store().find(2).value().has_value());
+    auto const queued = w.bot->store().recent_outbox(100).value();
+    CHECK(std::none_of(queued.begin(), queued.end(),
+                       [](auto const& e) { return contains(e.message.text, "Already done"); }));
+
+    // Teams' ids are times in milliseconds: another channel may use the same one.
+    auto elsewhere = w.teams_activity("29:gus", "Gus Grant", globex_two, "new normal error Imports fail");
+    elsewhere["id"] = opening.at("id");
+    REQUIRE(w.teams_message(elsewhere).status == 200);
+    auto const second = w.bot->store().find(2).value();
+    REQUIRE(second.has_value());
+    CHECK(second->title == "Imports fail");
+
+    // A message without its id could not be told from its retries.
+    auto nameless = w.teams_activity("29:gus", "Gus Grant", globex, "new normal error Nameless");
+    nameless.erase("id");
+    CHECK(w.teams_webhook(nameless).status == 400);
+
+    // An outgoing webhook answers only messages: other activities change nothing.
+    auto update = w.teams_activity("29:gus", "Gus Grant", globex, "new normal error Not a message");
+    update["type"] = "conversationUpdate";
+    CHECK(w.teams_webhook(update).status == 200);
+    CHECK_FALSE(w.bot->store().find(3).value().has_value());
+}
+
 TEST_CASE("Workflows posts carry reminders to a channel the bot has not joined, through a 429 and a 500")
 {
     slack_world w;
