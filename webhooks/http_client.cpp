@@ -16,11 +16,14 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 
+#include <sys/socket.h>
+
 #include <openssl/ssl.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <exception>
 #include <mutex>
@@ -129,6 +132,21 @@ struct connection {
 
     beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
 
+    // Whether the server has closed (or written to) the connection while it sat idle,
+    // asked without blocking. Such a connection must not carry a request: the server
+    // would never read it, and a request that may have been read is never sent twice.
+    bool closed_by_peer()
+    {
+        auto& socket = lowest().socket();
+        if (!socket.is_open())
+            return true;
+        char byte = 0;
+        auto const n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n < 0)
+            return errno != EAGAIN && errno != EWOULDBLOCK;   // reset, or another error
+        return true;   // 0: the server's FIN; > 0: bytes nobody asked for (a TLS alert, say)
+    }
+
     // Runs the io_context until the operations started on it have completed
     // (each is bounded by a deadline on the stream or a timer).
     void run()
@@ -138,11 +156,27 @@ struct connection {
     }
 };
 
+// RFC 9110 section 9.2.2: a request that may be repeated without changing the outcome.
+bool is_idempotent(http::verb v)
+{
+    switch (v) {
+    case http::verb::get:
+    case http::verb::head:
+    case http::verb::options:
+    case http::verb::put:
+    case http::verb::delete_:
+        return true;
+    default:
+        return false;
+    }
+}
+
 // What one attempt at an exchange produced.
 struct attempt {
     http_result result;
     bool keep_alive = false;
     bool stale = false;   // failed on a reused connection before any byte of the answer
+    bool request_written = false;   // the whole request went out: the server may have acted on it
 };
 
 }  // namespace
@@ -354,6 +388,7 @@ struct http_client::impl {
             return out;
         }
 
+        out.request_written = true;
         http::response_parser<http::string_body> parser;
         parser.body_limit(options.max_response_body);
         c.buffer.clear();
@@ -430,11 +465,15 @@ struct http_client::impl {
         req.prepare_payload();
 
         auto c = take_idle(spec->key);
+        while (c && c->closed_by_peer())
+            c = take_idle(spec->key);   // closed while idle: dropped here, never written to
         if (!c)
             c = make_connection(*spec);
         auto outcome = exchange(*c, *spec, req);
-        if (outcome.stale) {
-            // The server closed the kept-alive connection while it sat idle: one fresh try.
+        // A kept-alive connection the server closed just as we wrote: one fresh try, but
+        // only for a request that is safe to repeat. A POST the server may have read
+        // (chat.postMessage) is reported as failed, for the caller to settle (look it up).
+        if (outcome.stale && (is_idempotent(verb) || !outcome.request_written)) {
             c = make_connection(*spec);
             outcome = exchange(*c, *spec, req);
         }
