@@ -101,7 +101,7 @@ bool delivery_worker::deliver(const std::vector<outbox_entry>& queue, round_stat
             ++round.held;
             continue;
         }
-        if (e.next_attempt_at > now) {
+        if (e.next_attempt_at > now || (e.in_doubt_since && now < *e.in_doubt_since + options_.settle_in_doubt_after)) {
             held.insert(channel);
             ++round.held;
             continue;

@@ -79,6 +79,11 @@ struct delivery_options {
     int channel_burst = 3;                    // …after a short burst
     std::chrono::milliseconds idle_poll{1000};          // how often an idle worker looks anyway
     std::chrono::milliseconds held_gap{100};            // least time between rounds that send nothing
+    // A send whose answer was lost (a crash mid-send, a broken connection, a timeout) may
+    // still land for as long as the platform takes with it: it is looked up only once
+    // this long has passed since the attempt, or the look-up could miss it and send it
+    // twice. Longer than the HTTP client's connect and request timeouts together.
+    std::chrono::seconds settle_in_doubt_after{30};
     // After stop(), new sends start only this long: a platform that answers slowly
     // (or not at all, each send taking its timeout) cannot stretch a shutdown past a
     // service manager's patience. What is left waits in the outbox for the next start.

@@ -218,6 +218,7 @@ delivery_options test_options()
     o.channel_interval = 1000ms;
     o.channel_burst = 3;
     o.idle_poll = 60'000ms;   // a started worker only moves when woken (or stopped)
+    o.settle_in_doubt_after = 0s;   // its own test below
     return o;
 }
 
@@ -751,6 +752,33 @@ TEST_CASE("a send whose answer was lost is looked up before it is tried again")
         CHECK(d.slack.sent() == "hello | hello");
         CHECK(d.slack.lookups() == 2);
     }
+}
+
+TEST_CASE("a send in doubt is looked up only once it could no longer be landing")
+{
+    auto o = test_options();
+    o.settle_in_doubt_after = 30s;
+    desk d{o};
+    d.post("C1", "hello");
+    d.post("C1", "after it");
+    d.slack.on("hello", lost_answer("1700000000.000100"));   // a slow platform: it lands later
+    d.run();
+    auto const attempt = d.clock.now();
+
+    // A restart right away, or the retry's backoff over: still too early to look.
+    for (auto wait : {1s, 5s, 29s}) {
+        d.clock.set(attempt + wait);
+        auto const round = d.run();
+        CHECK(d.slack.lookups() == 0);
+        CHECK(round.held == 2);   // it and the message behind it
+    }
+    CHECK(d.slack.sent() == "hello");   // and the channel's later message waits behind it
+
+    d.clock.set(attempt + 30s);
+    d.run();
+    CHECK(d.slack.lookups() == 1);
+    CHECK(d.entry("hello").state == delivery_state::delivered);
+    CHECK(d.slack.sent() == "hello | after it");
 }
 
 TEST_CASE("a refusal settles a send: its next attempt is not looked up")
