@@ -11,7 +11,7 @@ namespace {
 constexpr const char* usage = R"(Usage: casebot remind --at RFC3339 [--config FILE] [--db PATH]
 Runs one scheduler pass as of that instant: records every reminder, breach and ping
 due by then and enqueues their messages (printed here). Running it again at the same
-instant enqueues nothing.)";
+instant enqueues nothing. RFC3339 may not be in the future.)";
 }
 
 int run_remind(const args& a)
@@ -24,6 +24,11 @@ int run_remind(const args& a)
     if (!opts.positional.empty())
         throw std::invalid_argument("unexpected '" + opts.positional.front() + "'");
     auto const at = instant_option(opts, "at");
+    // Its messages are due at `at`: from a later instant they would wait until then, and
+    // hold back every message queued behind them in their channels.
+    if (at > real_clock().now() + std::chrono::minutes{1})
+        throw std::invalid_argument("--at is in the future: what it enqueued would not be sent before then, "
+                                    "and would hold back its channels' other messages");
     auto const s = load_settings_for(opts);
     auto store = open_store(s);
     auto const report = run_scheduler_pass(*store, s.rules, s.people, at, {s.scheduler.batch, s.vendor, true});
