@@ -139,6 +139,12 @@ void draft::fire(const alarm& a)
     }
     case alarm_kind::breach: {
         clk.breached = true;
+        // Found late (after downtime): the breach notice, which says how late, stands for
+        // the ladder's steps already passed; the next ping comes at the next step.
+        if (!rules().escalation().repeat.empty())
+            for (int guard = 0; guard < 1000 && cal().add(due, rules().ping_offset(c().level, clk.pings + 1)) <= ctx_.now;
+                 ++guard)
+                ++clk.pings;
         auto const window = window_of(c(), a.clock, rules());
         event(bot_actor, "breach", fmt::format("{} target of {} missed; it was due {}", what,
                                                format_duration(window), cal().local_text(due)));

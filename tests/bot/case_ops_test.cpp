@@ -284,7 +284,7 @@ TEST_CASE("alarms fire in order and each only once")
           clock_status::met);
 }
 
-TEST_CASE("after downtime the breach supersedes its reminder and missed pings collapse into one")
+TEST_CASE("after downtime the breach supersedes its reminder and the ladder steps already passed")
 {
     auto const c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));   // due Mon 10:00 EDT
     // Back on Tuesday 12:00 EDT: 8 business hours late; ladder 1h, 4h(=5h), 1d(=14h) → two steps passed.
@@ -294,11 +294,20 @@ TEST_CASE("after downtime the breach supersedes its reminder and missed pings co
     CHECK(ch->after.initial.breached);
     CHECK(ch->after.initial.pings == 2);
     CHECK_FALSE(has_notice(*ch, "reminder", audience::case_thread));
-    CHECK(has_notice(*ch, "breach", audience::leads));
+    CHECK(has_notice(*ch, "breach", audience::leads));   // it says how late: no "still breached" with it
     int pings = 0;
     for (auto const& n : ch->notices)
         pings += n.kind == "ping";
-    CHECK(pings == 1);
+    CHECK(pings == 0);
+    // The next ping comes at the ladder's next step, still ahead.
+    auto const step = next_alarm(ch->after, sla_kind::initial_response, default_program());
+    REQUIRE(step);
+    CHECK(step->kind == alarm_kind::ping);
+    CHECK(step->at > utc("2026-03-10T16:00:00Z"));
+    auto const next = fire_due(ch->after, {default_program(), step->at, "TekStack"});
+    REQUIRE(next);
+    CHECK(next->after.initial.pings == 3);
+    CHECK(has_notice(*next, "ping", audience::leads));
 }
 
 TEST_CASE("the directory tells agents from customers by configuration, team and channel")
