@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+
 namespace bot::webhooks {
 namespace http = boost::beast::http;
 namespace json = boost::json;
@@ -203,20 +205,28 @@ void teams_app::on_bot_message(request&& req, const std::shared_ptr<const desk_s
         d_.log->error("teams: /teams/messages refused: the Bot Framework app is not configured (TEAMS_APP_ID)");
         return respond(empty_response(http::status::unauthorized));
     }
+    auto authorization = header(req, http::field::authorization);
+    // Without a token there is nothing to check: refused before the body is looked at.
+    if (!authorization.starts_with("Bearer ")) {
+        d_.log->warn("teams: /teams/messages without a Bearer token: refused");
+        return respond(empty_response(http::status::unauthorized));
+    }
     auto decoded = decode_teams_activity(req.body());
     if (!decoded.value)
         return respond(text_response(http::status::bad_request, decoded.problem + "\n"));
     auto a = std::move(*decoded.value);
-    auto authorization = header(req, http::field::authorization);
+    // Set once the token checked out: until then the budget's stand-in may not say 200.
+    auto const authenticated = std::make_shared<std::atomic<bool>>(false);
     run_within_budget(
         d_.pool, d_.timers, d_.budget,
-        {[this, desk, a, authorization]() -> response {
+        {[this, desk, a, authorization, authenticated]() -> response {
              // The keys may need fetching: this runs on the pool, not a server thread.
              auto const checked = d_.auth->validate(authorization, a.channel_id, a.service_url);
              if (!checked.valid) {
                  d_.log->warn("teams: Bot Framework token refused: {}", checked.problem);
                  return empty_response(http::status::unauthorized);
              }
+             authenticated->store(true);
              auto const base = a.conversation_id.substr(0, a.conversation_id.find(";messageid="));
              (void)d_.memory.remember_conversation(platform::teams, a.channel,
                                                    conversation_ref{a.service_url, base, a.tenant_id, d_.clock.now()});
@@ -246,7 +256,14 @@ void teams_app::on_bot_message(request&& req, const std::shared_ptr<const desk_s
                  d_.wake_delivery();
              return text_response(http::status::ok, "");
          },
-         [] { return text_response(http::status::ok, ""); }, {}},
+         [authenticated] {
+             // Still fetching the keys: a forged request must not be acknowledged, and a
+             // genuine one is sent again by the Bot Framework (a retry is recognised).
+             if (!authenticated->load())
+                 return text_response(http::status::service_unavailable, "the token could not be checked in time\n");
+             return text_response(http::status::ok, "");
+         },
+         {}},
         std::move(respond));
 }
 

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <cctype>
+
 namespace bot::webhooks {
 namespace json = boost::json;
 namespace {
@@ -69,15 +71,41 @@ decoded<teams_activity_in> decode_teams_activity(std::string_view json_body)
     return decoded<teams_activity_in>::ok(std::move(a));
 }
 
+namespace {
+// Whether `text` starts with `prefix`, ignoring ASCII case.
+bool starts_with_nocase(std::string_view text, std::string_view prefix)
+{
+    if (text.size() < prefix.size())
+        return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i])))
+            return false;
+    return true;
+}
+
+// Where the mention tag starting at `i` ends (past its "</at>"): Teams writes
+// <at>Name</at>, and other clients <at id="0">Name</at> or <AT>Name</AT>. npos when
+// `i` does not start one.
+std::size_t mention_end(std::string_view text, std::size_t i)
+{
+    auto const rest = text.substr(i);
+    if (!starts_with_nocase(rest, "<at") || rest.size() < 4 || (rest[3] != '>' && rest[3] != ' '))
+        return std::string_view::npos;
+    for (auto close = text.find("</", i); close != std::string_view::npos; close = text.find("</", close + 2))
+        if (starts_with_nocase(text.substr(close), "</at>"))
+            return close + 5;
+    return text.size();
+}
+}  // namespace
+
 std::string strip_teams_markup(std::string_view text)
 {
     std::string out;
     out.reserve(text.size());
     // Drop <at>…</at> with its content, and any other tag but keep its content.
     for (std::size_t i = 0; i < text.size();) {
-        if (text.compare(i, 4, "<at>") == 0) {
-            auto const end = text.find("</at>", i);
-            i = end == std::string_view::npos ? text.size() : end + 5;
+        if (auto const end = mention_end(text, i); end != std::string_view::npos) {
+            i = end;
             continue;
         }
         if (text[i] == '<') {

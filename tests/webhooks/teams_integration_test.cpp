@@ -107,6 +107,10 @@ TEST_CASE("Bot Framework tokens are checked: issuer, audience, lifetime, key, en
     CHECK(w.post("/teams/messages", "application/json", json::serialize(a), {{"Authorization", "Bearer " + token}})
               .status == 401);
     CHECK(w.post("/teams/messages", "application/json", json::serialize(a), {}).status == 401);
+    // Without a token nothing about the body is said, not even that it is malformed.
+    CHECK(w.post("/teams/messages", "application/json", "{not json", {}).status == 401);
+    CHECK(w.post("/teams/messages", "application/json", "{not json", {{"Authorization", "Basic eDp5"}}).status ==
+          401);
     CHECK(w.bot->store().count_open_cases().value() == 0);
 }
 

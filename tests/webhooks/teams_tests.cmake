@@ -4,3 +4,9 @@ casebot_add_test(test_teams_integration
     slack_world.cpp
     teams_integration_test.cpp
   LIBS bot_service bot_slack_standin bot_teams_standin spdlog::spdlog)
+
+# Teams activities as they arrive: mentions, markup, required fields.
+casebot_add_test(test_teams_payloads
+  SOURCES
+    teams_payloads_test.cpp
+  LIBS bot_webhooks)
