@@ -121,12 +121,20 @@ void end_with_slash(std::string& url)
 }
 
 // The file's value when it has one, else the environment's.
+// A secret or id from the file, else from the environment. Surrounding blanks are
+// dropped: none of these can contain one, and a newline left by `echo … > file` would
+// otherwise make every signature check fail with nothing to say why.
 void fill(std::string& value, const env_lookup& env, std::string_view name)
 {
-    if (!value.empty())
+    if (value.empty())
+        if (auto from_env = env(name); from_env && !from_env->empty())
+            value = std::move(*from_env);
+    auto const first = value.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) {
+        value.clear();
         return;
-    if (auto from_env = env(name); from_env && !from_env->empty())
-        value = std::move(*from_env);
+    }
+    value = value.substr(first, value.find_last_not_of(" \t\r\n") - first + 1);
 }
 }  // namespace
 

@@ -412,6 +412,13 @@ TEST_CASE("secrets missing from the file come from the environment")
         auto const s = parse_ok("", fake_env({{"SLACK_BOT_TOKEN", ""}}));
         CHECK(s.slack.bot_token.empty());
     }
+    SUBCASE("blanks around a secret, as a file's last newline leaves them, are dropped") {
+        auto const s = parse_ok("[teams]\napp_id = \" file-app \"\n",
+                                fake_env({{"SLACK_SIGNING_SECRET", "env-signing\n"}, {"SLACK_BOT_TOKEN", " \t\r\n"}}));
+        CHECK(s.slack.signing_secret == "env-signing");
+        CHECK(s.slack.bot_token.empty());
+        CHECK(s.teams.app_id == "file-app");
+    }
 }
 
 TEST_CASE("the environment overrides the Slack API URL and the database when set")
