@@ -1,5 +1,6 @@
 #include "bot/change_messages.hpp"
 #include "bot/describe.hpp"
+#include "bot/utf8.hpp"
 #include "commands/case_command.hpp"
 #include "commands/case_view.hpp"
 #include "commands/handlers.hpp"
@@ -15,10 +16,7 @@ std::string shorten(const std::string& text, std::size_t limit)
 {
     if (text.size() <= limit)
         return text;
-    auto cut = limit;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-        --cut;
-    return text.substr(0, cut) + "…";
+    return std::string{utf8_prefix(text, limit)} + "…";
 }
 }  // namespace
 
