@@ -37,6 +37,9 @@ struct channel_link {
     std::string customer;       // customer id; empty for the team's own channels
     open_mode opens = open_mode::every_message;
     std::string workflows_url;  // Teams: where proactive posts go (a secret)
+    // Teams: the security token of the outgoing webhook of this channel's team (a secret;
+    // base64, as Teams shows it). Empty: [teams] webhook_secret serves.
+    std::string webhook_secret;
 };
 
 enum class leads_delivery { channel, direct_message };

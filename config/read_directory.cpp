@@ -87,6 +87,14 @@ located<channel_link> read_channel(table_reader& t, std::string customer)
             fail(t.where("workflows_url"), "must be an https:// URL");
         link.workflows_url = std::move(*url);
     }
+    if (auto secret = t.string("webhook_secret")) {
+        if (link.where != platform::teams)
+            fail(t.where("webhook_secret"), "webhook_secret applies to Teams channels only");
+        auto const first = secret->find_first_not_of(" \t\r\n");
+        link.webhook_secret = first == std::string::npos
+                                  ? std::string{}
+                                  : secret->substr(first, secret->find_last_not_of(" \t\r\n") - first + 1);
+    }
     t.finish();
     return {std::move(link), t.where("id")};
 }

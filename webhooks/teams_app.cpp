@@ -152,17 +152,26 @@ std::optional<commands::reply> teams_app::act(const desk_snapshot& desk, const t
 
 void teams_app::on_webhook(request&& req, const std::shared_ptr<const desk_snapshot>& desk, responder respond)
 {
-    if (desk->teams_webhook_secret.empty()) {
-        d_.log->error("teams: outgoing webhook refused: no security token is configured (TEAMS_WEBHOOK_SECRET)");
-        return respond(empty_response(http::status::unauthorized));
-    }
-    auto const check = verify_teams_signature(desk->teams_webhook_secret, header(req, http::field::authorization),
-                                              req.body());
-    if (check != signature_check::valid) {
-        d_.log->warn("teams: {} HMAC on /teams/webhook: refused", to_string(check));
-        return respond(empty_response(http::status::unauthorized));
-    }
+    // Teams gives each team's outgoing webhook a token of its own: the channel the body
+    // names says which must have signed it (its own, else the one for every channel), so
+    // a team's token cannot speak for another team's channel. Nothing else of the body is
+    // used before the check; a body too broken to name a channel is checked with the
+    // token for every channel.
     auto decoded = decode_teams_activity(req.body());
+    auto const channel = decoded.value ? decoded.value->channel : std::string{};
+    auto const* link = channel.empty() ? nullptr : desk->people.channel(platform::teams, channel);
+    auto const& secret = link && !link->webhook_secret.empty() ? link->webhook_secret : desk->teams_webhook_secret;
+    if (secret.empty()) {
+        d_.log->error("teams: outgoing webhook refused: no security token is configured for channel '{}' (its "
+                      "webhook_secret, or TEAMS_WEBHOOK_SECRET)",
+                      channel);
+        return respond(empty_response(http::status::unauthorized));
+    }
+    auto const check = verify_teams_signature(secret, header(req, http::field::authorization), req.body());
+    if (check != signature_check::valid) {
+        d_.log->warn("teams: {} HMAC on /teams/webhook for channel '{}': refused", to_string(check), channel);
+        return respond(empty_response(http::status::unauthorized));
+    }
     if (!decoded.value)
         return respond(text_response(http::status::bad_request, decoded.problem + "\n"));
     auto a = std::move(*decoded.value);

@@ -164,6 +164,8 @@ TEST_CASE("a channel must belong to a configured customer")
           "\"every_message\" or \"mention_only\"");
     CHECK(what_of(with_acme("workflows_url = \"https://example.com/w\"\n")) ==
           "test.toml:7:17: customers[0].channels[0].workflows_url: workflows_url applies to Teams channels only");
+    CHECK(what_of(with_acme("webhook_secret = \"c2VjcmV0\"\n")) ==
+          "test.toml:7:18: customers[0].channels[0].webhook_secret: webhook_secret applies to Teams channels only");
 }
 
 TEST_CASE("a person's role and organisation must make sense")

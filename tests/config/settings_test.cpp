@@ -92,6 +92,7 @@ id = "globex"
 platform = "teams"
 id = "19:globex@thread.tacv2"
 workflows_url = "https://example.logic.azure.com/workflows/1"
+webhook_secret = "Z2xvYmV4IHRlYW0gdG9rZW4=\n"
 
 [[channels]]
 platform = "cli"
@@ -306,6 +307,7 @@ TEST_CASE("a full file round-trips into settings and directory")
         CHECK(teams->customer == "globex");
         CHECK(teams->opens == bot::open_mode::every_message);
         CHECK(teams->workflows_url == "https://example.logic.azure.com/workflows/1");
+        CHECK(teams->webhook_secret == "Z2xvYmV4IHRlYW0gdG9rZW4=");   // its blanks dropped
         auto const* ops = s.people.channel(bot::platform::slack, "C0ACMEOPS");
         REQUIRE(ops != nullptr);
         CHECK(ops->customer == "acme");

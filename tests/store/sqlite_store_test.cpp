@@ -96,9 +96,9 @@ bot::directory sample_directory()
         {"bob", "Bob Buyer", role::customer, "acme", "U-BOB", ""},
     };
     std::vector<channel_link> channels{
-        {platform::slack, "C-ACME", "acme", open_mode::every_message, ""},
-        {platform::teams, "19:globex", "globex", open_mode::mention_only, "https://secret.example/hook"},
-        {platform::slack, "C-AGENTS", "", open_mode::mention_only, ""},
+        {platform::slack, "C-ACME", "acme", open_mode::every_message, "", ""},
+        {platform::teams, "19:globex", "globex", open_mode::mention_only, "https://secret.example/hook", ""},
+        {platform::slack, "C-AGENTS", "", open_mode::mention_only, "", ""},
     };
     return bot::directory{customers, people, channels, routing{}, team_identity{}};
 }
@@ -1057,7 +1057,7 @@ TEST_CASE("syncing the directory replaces channels and people and keeps customer
     // Globex and Acme leave the configuration, Initech joins; Acme keeps its name change.
     bot::directory next{{{"initech", "Initech", {}}, {"acme", "ACME Inc.", {}}},
                         {{"ana", "Ana Agent", role::lead, "", "U-ANA", ""}},
-                        {{platform::slack, "C-INITECH", "initech", open_mode::every_message, ""}},
+                        {{platform::slack, "C-INITECH", "initech", open_mode::every_message, "", ""}},
                         routing{},
                         team_identity{}};
     REQUIRE(store->sync_directory(next).has_value());

@@ -17,8 +17,8 @@ bot::directory sample_directory()
         {"gus", "Gus Grant", role::customer, "globex", "", "29:gus"},
     };
     std::vector<channel_link> channels{
-        {platform::slack, acme_channel, "acme", open_mode::every_message, ""},
-        {platform::teams, globex_channel, "globex", open_mode::mention_only, "https://workflows.invalid/globex"},
+        {platform::slack, acme_channel, "acme", open_mode::every_message, "", ""},
+        {platform::teams, globex_channel, "globex", open_mode::mention_only, "https://workflows.invalid/globex", ""},
     };
     routing routes;
     routes.agents_channels = {{platform::slack, agents_channel, "", false, false, {}}};

@@ -56,6 +56,37 @@ TEST_CASE("the outgoing webhook accepts protocols.md's HMAC vector and refuses f
     CHECK(w.bot->store().count_open_cases().value() == 0);
 }
 
+TEST_CASE("a channel with its team's own webhook token takes only calls that token signed")
+{
+    slack_world w;
+    // Globex's team has its own outgoing webhook; a second Globex channel has none.
+    constexpr const char* globex_token = "Z2xvYmV4LXRlYW0td2ViaG9vay10b2tlbg==";
+    constexpr const char* globex_two = "19:globex-two@thread.tacv2";
+    w.stop_bot();
+    auto channels = w.settings.people.channels();
+    for (auto& c : channels)
+        if (c.channel == globex)
+            c.webhook_secret = globex_token;
+    channels.push_back({platform::teams, globex_two, "globex", open_mode::every_message, "", ""});
+    auto const& p = w.settings.people;
+    w.settings.people = directory{p.customers(), p.people(), channels, p.routes(), p.team()};
+    w.start_bot();
+
+    auto const signed_with = [&](const json::object& activity, const std::string& token) {
+        auto const body = json::serialize(activity);
+        return w.post("/teams/webhook", "application/json", body,
+                      {{"Authorization", webhooks::teams_signature(token, body)}});
+    };
+    auto const in = [&](const char* channel) { return w.teams_activity("29:gus", "Gus Grant", channel, "sla"); };
+    CHECK(signed_with(in(globex), globex_token).status == 200);
+    // The token for every channel no longer speaks for Globex's...
+    CHECK(signed_with(in(globex), teams_webhook_token).status == 401);
+    // ...and Globex's token speaks for no other channel.
+    CHECK(signed_with(in(globex_two), globex_token).status == 401);
+    CHECK(signed_with(in("19:unmapped@thread.tacv2"), globex_token).status == 401);
+    CHECK(signed_with(in(globex_two), teams_webhook_token).status == 200);
+}
+
 TEST_CASE("a Teams customer opens a case through the outgoing webhook and sees its card at once")
 {
     slack_world w;
@@ -144,7 +175,7 @@ TEST_CASE("a retried Teams message changes nothing and says nothing, and its id 
     constexpr const char* globex_two = "19:globex-two@thread.tacv2";
     w.stop_bot();
     auto channels = w.settings.people.channels();
-    channels.push_back({platform::teams, globex_two, "globex", open_mode::every_message, ""});
+    channels.push_back({platform::teams, globex_two, "globex", open_mode::every_message, "", ""});
     auto const& p = w.settings.people;
     w.settings.people = directory{p.customers(), p.people(), channels, p.routes(), p.team()};
     w.start_bot();
