@@ -177,9 +177,11 @@ void teams_app::on_webhook(request&& req, const std::shared_ptr<const desk_snaps
     auto a = std::move(*decoded.value);
     if (a.type != "message")   // an outgoing webhook is only ever called for a message
         return respond(text_response(http::status::ok, ""));
+    // What the command answered, for follow_up when it came too late for Teams.
+    auto const answered = std::make_shared<std::optional<commands::reply>>();
     run_within_budget(
         d_.pool, d_.timers, d_.budget,
-        {[this, desk, a] {
+        {[this, desk, a, answered] {
              auto who = identify(*desk, a);
              auto const acted = who ? act(*desk, a, *who, dedupe_key(a))
                                     : commands::reply::refusal(
@@ -187,6 +189,7 @@ void teams_app::on_webhook(request&& req, const std::shared_ptr<const desk_snaps
                                           "and you are not on the support team.");
              // A retry of a request already answered: the answer was lost on the way.
              auto const r = acted ? *acted : commands::reply::info("Already done.");
+             *answered = r;
              // A case just opened answers with its card; everything else with the reply.
              json::object card = teams_reply_card(r);
              if (r.case_ref && r.kind == commands::reply_kind::ok && !r.fields.empty())
@@ -204,7 +207,25 @@ void teams_app::on_webhook(request&& req, const std::shared_ptr<const desk_snaps
                                   teams_card_activity(teams_reply_card(commands::reply::info("Working on it…")),
                                                       "Working on it…"));
          },
-         {}},
+         // Teams took "Working on it…" and an outgoing webhook cannot answer twice: the
+         // answer goes to the thread through the outbox (Workflows or the bot), unless
+         // it opened or changed a case, whose own notices tell the thread.
+         [this, a, answered](response) {
+             if (!*answered)
+                 return;
+             auto const& r = **answered;
+             if (r.kind == commands::reply_kind::ok && r.case_ref)
+                 return;
+             outbound_message m;
+             m.kind = "reply";
+             m.to = destination{platform::teams, a.channel, a.thread_root, false, false, {}};
+             m.text = reply_text(r);
+             if (auto queued = d_.cases.enqueue(std::span{&m, 1}, dedupe_key(a) + ":late");
+                 !queued && queued.error() != errc::duplicate)
+                 d_.log->error("teams: cannot queue a late answer: {}", queued.error().message());
+             else if (d_.wake_delivery)
+                 d_.wake_delivery();
+         }},
         std::move(respond));
 }
 

@@ -117,7 +117,7 @@ struct service::impl {
         teams_out = std::make_unique<webhooks::teams_sender>(connector.get(), client, *store, desk, clock);
         teams = std::make_unique<webhooks::teams_app>(webhooks::teams_app::deps{
             *store, *store, clock, desk, pool.get_executor(), timers.get_executor(), teams_auth.get(),
-            [this] { delivery.wake(); }, log, std::max(o.budget, std::chrono::milliseconds{4500})});
+            [this] { delivery.wake(); }, log, o.teams_budget});
         delivery.add_sender(platform::slack, slack_out);
         delivery.add_sender(platform::teams, *teams_out);
         delivery.add_sender(platform::cli, cli_out);

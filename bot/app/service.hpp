@@ -21,7 +21,8 @@ struct service_options {
     // Messages per channel before pacing holds them (Slack: about one a second). Tests
     // and the demo, whose clock jumps, raise it.
     int channel_burst = 3;
-    std::chrono::milliseconds budget{2500};   // answer a webhook within this
+    std::chrono::milliseconds budget{2500};   // answer a webhook within this (Slack allows 3 s)
+    std::chrono::milliseconds teams_budget{4500};   // answer a Teams webhook within this (Teams allows 5 s)
 };
 
 class service {

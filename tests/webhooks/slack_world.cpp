@@ -124,6 +124,8 @@ void slack_world::start_bot()
     bot::app::service_options options;
     options.scheduler_on_tick = false;
     options.channel_burst = 1000;
+    options.budget = budget;
+    options.teams_budget = teams_budget;
     bot = std::make_unique<bot::app::service>(settings, clock, log, options);
     bot->start();
 }

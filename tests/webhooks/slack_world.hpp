@@ -11,6 +11,7 @@
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -40,6 +41,11 @@ struct slack_world {
     // Monday 9 March 2026 10:00 EDT unless told otherwise.
     explicit slack_world(std::string_view now = "2026-03-09T14:00:00Z");
     ~slack_world();
+
+    // How long the bot has to answer a Slack or Teams webhook before its stand-in
+    // answer (taken by start_bot()).
+    std::chrono::milliseconds budget{2500};
+    std::chrono::milliseconds teams_budget{4500};
 
     // Stops the bot and starts a new one on the same database (a restart).
     void restart();

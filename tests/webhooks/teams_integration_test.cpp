@@ -4,6 +4,8 @@
 
 #include "webhooks/signature.hpp"
 
+#include <sqlite3.h>
+
 using namespace bot;
 using namespace bot::test;
 namespace json = boost::json;
@@ -110,6 +112,26 @@ TEST_CASE("a Teams customer opens a case through the outgoing webhook and sees i
     CHECK(w.post("/teams/webhook", "application/json", body,
                  {{"Authorization", webhooks::teams_signature(teams_webhook_token, body)}})
               .status == 400);
+}
+
+TEST_CASE("an answer that came after the outgoing webhook's stand-in reaches the channel through the outbox")
+{
+    slack_world w;
+    w.stop_bot();
+    w.teams_budget = std::chrono::milliseconds{100};
+    w.start_bot();
+    // Another writer holds the database, so the command waits past the budget for it.
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(w.settings.database.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    auto const r =
+        w.teams_webhook(w.teams_activity("29:gus", "Gus Grant", globex, "contacts add ops@globex.example"));
+    CHECK(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(other);
+    CHECK(r.status == 200);
+    CHECK(contains(card_text(r), "Working on it"));
+    // Teams cannot be answered twice: the answer is posted to the channel instead.
+    REQUIRE(w.teams_delivered([](auto const& all) { return any_activity(all, "workflow", "ops@globex.example"); }));
 }
 
 TEST_CASE("Bot Framework tokens are checked: issuer, audience, lifetime, key, endorsement, service URL")
