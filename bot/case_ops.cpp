@@ -108,6 +108,9 @@ public:
 
 private:
     void fire(const alarm& a);
+    // Counts the ping ladder's steps after `due` that have passed by now as done: after
+    // downtime one notice stands for them all.
+    void pass_ladder_steps(sla_clock& clk, wall_time due);
 
     const domain_context& ctx_;
     case_change change_;
@@ -116,6 +119,15 @@ private:
 std::string who_has_it(const case_record& c)
 {
     return c.assignee.empty() ? "unclaimed" : "assigned to " + c.assignee_name;
+}
+
+void draft::pass_ladder_steps(sla_clock& clk, wall_time due)
+{
+    // The ladder only grows (its last step repeats), so this ends; the bound guards
+    // against a broken program.
+    for (int guard = 0; guard < 1000 && cal().add(due, rules().ping_offset(c().level, clk.pings + 1)) <= ctx_.now;
+         ++guard)
+        ++clk.pings;
 }
 
 void draft::fire(const alarm& a)
@@ -142,9 +154,7 @@ void draft::fire(const alarm& a)
         // Found late (after downtime): the breach notice, which says how late, stands for
         // the ladder's steps already passed; the next ping comes at the next step.
         if (!rules().escalation().repeat.empty())
-            for (int guard = 0; guard < 1000 && cal().add(due, rules().ping_offset(c().level, clk.pings + 1)) <= ctx_.now;
-                 ++guard)
-                ++clk.pings;
+            pass_ladder_steps(clk, due);
         auto const window = window_of(c(), a.clock, rules());
         event(bot_actor, "breach", fmt::format("{} target of {} missed; it was due {}", what,
                                                format_duration(window), cal().local_text(due)));
@@ -156,11 +166,9 @@ void draft::fire(const alarm& a)
     }
     case alarm_kind::ping: {
         // After downtime, several steps may have passed: record them all, ping once.
-        auto const& ladder_cal = cal();
-        do
-            ++clk.pings;
-        while (ladder_cal.add(due, rules().ping_offset(c().level, clk.pings + 1)) <= ctx_.now);
-        auto const late = format_duration(ladder_cal.between(due, ctx_.now));
+        ++clk.pings;
+        pass_ladder_steps(clk, due);
+        auto const late = format_duration(cal().between(due, ctx_.now));
         event(bot_actor, "ping", fmt::format("{} still missing, {} late (ping {})", what, late, clk.pings));
         notify(audience::leads, "ping",
                fmt::format("Still breached: {} ({}, {}) has had no {} for {} past its deadline of {}; {}. {}", tag,

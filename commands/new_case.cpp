@@ -37,8 +37,7 @@ result<reply> new_case(const command& cmd, const invocation& in, context& ctx)
     // (a channel two organisations share), its card and every update would show there.
     if (!in.who.is_staff()) {
         auto const* link = ctx.people.channel(in.where, in.channel);
-        if ((link && !link->customer.empty() && link->customer != customer) ||
-            (!in.scope_customer.empty() && in.scope_customer != customer))
+        if (link && !link->customer.empty() && link->customer != customer)
             return reply::refusal("This channel belongs to another organisation, so I can't file your case here. "
                                   "Open it in your own organisation's support channel.");
     }

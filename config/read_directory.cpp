@@ -90,10 +90,7 @@ located<channel_link> read_channel(table_reader& t, std::string customer)
     if (auto secret = t.string("webhook_secret")) {
         if (link.where != platform::teams)
             fail(t.where("webhook_secret"), "webhook_secret applies to Teams channels only");
-        auto const first = secret->find_first_not_of(" \t\r\n");
-        link.webhook_secret = first == std::string::npos
-                                  ? std::string{}
-                                  : secret->substr(first, secret->find_last_not_of(" \t\r\n") - first + 1);
+        link.webhook_secret = secret_text(*secret);
     }
     t.finish();
     return {std::move(link), t.where("id")};

@@ -120,23 +120,24 @@ void end_with_slash(std::string& url)
         url += '/';
 }
 
-// The file's value when it has one, else the environment's.
-// A secret or id from the file, else from the environment. Surrounding blanks are
-// dropped: none of these can contain one, and a newline left by `echo … > file` would
-// otherwise make every signature check fail with nothing to say why.
+// A secret or id: the file's value when it has one, else the environment's (secret_text).
 void fill(std::string& value, const env_lookup& env, std::string_view name)
 {
     if (value.empty())
         if (auto from_env = env(name); from_env && !from_env->empty())
             value = std::move(*from_env);
-    auto const first = value.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) {
-        value.clear();
-        return;
-    }
-    value = value.substr(first, value.find_last_not_of(" \t\r\n") - first + 1);
+    value = secret_text(value);
 }
 }  // namespace
+
+std::string secret_text(std::string_view text)
+{
+    constexpr std::string_view blanks = " \t\r\n";
+    auto const first = text.find_first_not_of(blanks);
+    if (first == std::string_view::npos)
+        return {};
+    return std::string{text.substr(first, text.find_last_not_of(blanks) - first + 1)};
+}
 
 void read_services(table_reader& root, settings& out)
 {

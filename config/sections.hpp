@@ -4,6 +4,7 @@
 #include "config/settings.hpp"
 #include "config/toml_reader.hpp"
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +26,11 @@ std::vector<located<destination>> read_destinations(table_reader& table, std::st
 
 // [server], [slack], [teams], [scheduler], [delivery].
 void read_services(table_reader& root, settings& out);
+
+// A secret or id without the blanks around it: none can contain one, and a newline
+// left by `echo … > file` would otherwise make every signature check fail with
+// nothing to say why.
+std::string secret_text(std::string_view text);
 
 // Secrets the file leaves empty, and the environment's overrides (SLACK_API_URL, CASEBOT_DATABASE).
 void apply_environment(settings& out, const env_lookup& env);

@@ -101,9 +101,12 @@ void teams_app::handle(request&& req, responder respond)
     on_bot_message(std::move(req), desk, std::move(respond));
 }
 
-std::optional<commands::reply> teams_app::act(const desk_snapshot& desk, const teams_activity_in& a,
-                                              const bot::actor& who, const std::string& dedupe_key)
+std::optional<commands::reply> teams_app::act(const desk_snapshot& desk, const teams_activity_in& a)
 {
+    auto const who = identify(desk, a);
+    if (!who)
+        return commands::reply::refusal("I can't tell who you are here: this channel is not linked to a customer "
+                                        "and you are not on the support team.");
     // A top-level message that already opened a case (its thread is the case's): a
     // retry, recognised before it takes a case number it would not use.
     if (a.thread_root == a.id) {
@@ -112,7 +115,7 @@ std::optional<commands::reply> teams_app::act(const desk_snapshot& desk, const t
             return std::nullopt;
     }
     commands::invocation in;
-    in.who = who;
+    in.who = *who;
     in.where = platform::teams;
     in.channel = a.channel;
     in.thread = a.thread_root;
@@ -120,7 +123,7 @@ std::optional<commands::reply> teams_app::act(const desk_snapshot& desk, const t
     // customer's cases may come up, whoever asks.
     if (auto const* link = desk.people.channel(platform::teams, a.channel); link && !link->customer.empty())
         in.scope_customer = link->customer;
-    commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, dedupe_key};
+    commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, dedupe_key(a)};
 
     auto text = strip_teams_markup(a.text);
     if (auto pressed = command_of_button(a.value))
@@ -129,7 +132,7 @@ std::optional<commands::reply> teams_app::act(const desk_snapshot& desk, const t
         text = "help";
     bool const is_command = std::holds_alternative<commands::command>(commands::parse_command(text));
     result<commands::reply> out = commands::reply::info("");
-    if (!is_command && !who.is_staff()) {
+    if (!is_command && !who->is_staff()) {
         // A customer's own words open a case, as a top-level message does in Slack.
         commands::command cmd;
         cmd.what = commands::verb::new_case;
@@ -148,6 +151,24 @@ std::optional<commands::reply> teams_app::act(const desk_snapshot& desk, const t
     if (d_.wake_delivery)
         d_.wake_delivery();
     return *out;
+}
+
+bool teams_app::tell_thread(const teams_activity_in& a, const commands::reply& r, std::string_view purpose)
+{
+    if (r.kind == commands::reply_kind::ok && r.case_ref)
+        return true;
+    outbound_message m;
+    m.kind = "reply";
+    m.to = destination{platform::teams, a.channel, a.thread_root, false, false, {}};
+    m.text = reply_text(r);
+    auto const queued = d_.cases.enqueue(std::span{&m, 1}, dedupe_key(a) + ":" + std::string{purpose});
+    if (!queued && queued.error() != errc::duplicate) {
+        d_.log->error("teams: cannot queue an answer for the thread: {}", queued.error().message());
+        return false;
+    }
+    if (d_.wake_delivery)
+        d_.wake_delivery();
+    return true;
 }
 
 void teams_app::on_webhook(request&& req, const std::shared_ptr<const desk_snapshot>& desk, responder respond)
@@ -182,14 +203,11 @@ void teams_app::on_webhook(request&& req, const std::shared_ptr<const desk_snaps
     run_within_budget(
         d_.pool, d_.timers, d_.budget,
         {[this, desk, a, answered] {
-             auto who = identify(*desk, a);
-             auto const acted = who ? act(*desk, a, *who, dedupe_key(a))
-                                    : commands::reply::refusal(
-                                          "I can't tell who you are here: this channel is not linked to a customer "
-                                          "and you are not on the support team.");
+             auto const acted = act(*desk, a);
+             if (acted)
+                 *answered = acted;   // a retry's "Already done." is for this answer only
              // A retry of a request already answered: the answer was lost on the way.
              auto const r = acted ? *acted : commands::reply::info("Already done.");
-             *answered = r;
              // A case just opened answers with its card; everything else with the reply.
              json::object card = teams_reply_card(r);
              if (r.case_ref && r.kind == commands::reply_kind::ok && !r.fields.empty())
@@ -208,23 +226,10 @@ void teams_app::on_webhook(request&& req, const std::shared_ptr<const desk_snaps
                                                       "Working on it…"));
          },
          // Teams took "Working on it…" and an outgoing webhook cannot answer twice: the
-         // answer goes to the thread through the outbox (Workflows or the bot), unless
-         // it opened or changed a case, whose own notices tell the thread.
+         // answer goes to the thread through the outbox (Workflows or the bot).
          [this, a, answered](response) {
-             if (!*answered)
-                 return;
-             auto const& r = **answered;
-             if (r.kind == commands::reply_kind::ok && r.case_ref)
-                 return;
-             outbound_message m;
-             m.kind = "reply";
-             m.to = destination{platform::teams, a.channel, a.thread_root, false, false, {}};
-             m.text = reply_text(r);
-             if (auto queued = d_.cases.enqueue(std::span{&m, 1}, dedupe_key(a) + ":late");
-                 !queued && queued.error() != errc::duplicate)
-                 d_.log->error("teams: cannot queue a late answer: {}", queued.error().message());
-             else if (d_.wake_delivery)
-                 d_.wake_delivery();
+             if (*answered)
+                 (void)tell_thread(a, **answered, "late");
          }},
         std::move(respond));
 }
@@ -262,28 +267,10 @@ void teams_app::on_bot_message(request&& req, const std::shared_ptr<const desk_s
                                                    conversation_ref{a.service_url, base, a.tenant_id, d_.clock.now()});
              if (a.type != "message")
                  return text_response(http::status::ok, "");
-             auto who = identify(*desk, a);
-             auto const acted = who ? act(*desk, a, *who, dedupe_key(a))
-                                    : commands::reply::refusal(
-                                          "I can't tell who you are here: this channel is not linked to a customer "
-                                          "and you are not on the support team.");
-             if (!acted)
-                 return text_response(http::status::ok, "");   // a retry: what it asked for is done and told
-             auto const& r = *acted;
-             // A successful change already told the thread through its notices.
-             if (r.kind == commands::reply_kind::ok && r.case_ref)
-                 return text_response(http::status::ok, "");
-             outbound_message m;
-             m.kind = "reply";
-             m.to = destination{platform::teams, a.channel, a.thread_root, false, false, {}};
-             m.text = reply_text(r);
-             auto const queued = d_.cases.enqueue(std::span{&m, 1}, dedupe_key(a) + ":reply");
-             if (!queued && queued.error() != errc::duplicate) {
-                 d_.log->error("teams: cannot queue a reply: {}", queued.error().message());
+             // Nothing to tell for a retry: the first delivery did the work and told the thread.
+             auto const acted = act(*desk, a);
+             if (acted && !tell_thread(a, *acted, "reply"))
                  return text_response(http::status::internal_server_error, "try again\n");
-             }
-             if (d_.wake_delivery)
-                 d_.wake_delivery();
              return text_response(http::status::ok, "");
          },
          [authenticated] {

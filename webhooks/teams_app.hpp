@@ -51,11 +51,14 @@ private:
     void on_bot_message(request&& req, const std::shared_ptr<const desk_snapshot>& desk, responder respond);
 
     // Runs what the person typed (or pressed): a command, or a new case from a
-    // customer's words. `dedupe_key` guards against the platform's retries: nothing
-    // when it was seen before (the first delivery did the work and answered).
-    std::optional<commands::reply> act(const desk_snapshot& desk, const teams_activity_in& a, const bot::actor& who,
-                        const std::string& dedupe_key);
+    // customer's words; a refusal for someone it cannot tell. Nothing for a retry of an
+    // activity already acted on (the first delivery did the work and answered).
+    std::optional<commands::reply> act(const desk_snapshot& desk, const teams_activity_in& a);
     std::optional<bot::actor> identify(const desk_snapshot& desk, const teams_activity_in& a);
+    // Queues `r` for the activity's thread, unless it opened or changed a case, whose own
+    // notices tell the thread. `purpose` tells this answer's retries from others' ("reply").
+    // False when it could not be queued.
+    bool tell_thread(const teams_activity_in& a, const commands::reply& r, std::string_view purpose);
 
     deps d_;
     commands::dispatcher dispatch_;
