@@ -88,6 +88,23 @@ std::optional<bot::actor> teams_app::identify(const desk_snapshot& desk, const t
     return who;
 }
 
+std::optional<std::string> teams_app::mentioned(const desk_snapshot& desk, const teams_activity_in& a,
+                                                const teams_mention& m)
+{
+    if (m.id.empty() || m.id == a.recipient_id)
+        return std::nullopt;
+    // Someone on the configuration, by their Teams id or Entra object id: the name
+    // commands know them by, so "assign 5 @Raj" works as it does in Slack.
+    for (auto const& user : {m.id, m.aad})
+        if (auto const* p = desk.people.person_on(platform::teams, user))
+            return "@" + p->id;
+    // Another person stays in the text as the name Teams showed. A bot (28:…), the
+    // outgoing webhook's own name among them, is dropped.
+    if (m.id.starts_with("29:") && !m.name.empty())
+        return "@" + m.name;
+    return std::nullopt;
+}
+
 void teams_app::handle(request&& req, responder respond)
 {
     auto const desk = d_.desk.get();
@@ -125,7 +142,7 @@ std::optional<commands::reply> teams_app::act(const desk_snapshot& desk, const t
         in.scope_customer = link->customer;
     commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, dedupe_key(a)};
 
-    auto text = strip_teams_markup(a.text);
+    auto text = strip_teams_markup(a.text, a.mentions, [&](const teams_mention& m) { return mentioned(desk, a, m); });
     if (auto pressed = command_of_button(a.value))
         text = *pressed;
     if (text.empty())

@@ -25,6 +25,7 @@ namespace bot::webhooks {
 
 class bot_framework_auth;
 struct teams_activity_in;
+struct teams_mention;
 
 class teams_app {
 public:
@@ -55,6 +56,9 @@ private:
     // activity already acted on (the first delivery did the work and answered).
     std::optional<commands::reply> act(const desk_snapshot& desk, const teams_activity_in& a);
     std::optional<bot::actor> identify(const desk_snapshot& desk, const teams_activity_in& a);
+    // What mention `m` of activity `a` becomes in the command's text (see strip_teams_markup).
+    static std::optional<std::string> mentioned(const desk_snapshot& desk, const teams_activity_in& a,
+                                                const teams_mention& m);
     // Queues `r` for the activity's thread, unless it opened or changed a case, whose own
     // notices tell the thread. `purpose` tells this answer's retries from others' ("reply").
     // False when it could not be queued.

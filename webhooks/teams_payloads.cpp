@@ -33,6 +33,22 @@ decoded<teams_activity_in> decode_teams_activity(std::string_view json_body)
     a.channel_id = str(o, "channelId");
     a.text = str(o, "text");
     a.reply_to_id = str(o, "replyToId");
+    if (auto const* recipient = obj(o, "recipient"))
+        a.recipient_id = str(*recipient, "id");
+    if (auto const* entities = o.if_contains("entities"); entities && entities->is_array()) {
+        for (auto const& e : entities->get_array()) {
+            if (!e.is_object() || str(e.get_object(), "type") != "mention")
+                continue;
+            teams_mention m;
+            m.tag = str(e.get_object(), "text");
+            if (auto const* who = obj(e.get_object(), "mentioned")) {
+                m.id = str(*who, "id");
+                m.aad = str(*who, "aadObjectId");
+                m.name = str(*who, "name");
+            }
+            a.mentions.push_back(std::move(m));
+        }
+    }
     if (auto const* from = obj(o, "from")) {
         a.from_id = str(*from, "id");
         a.from_aad = str(*from, "aadObjectId");
@@ -96,15 +112,40 @@ std::size_t mention_end(std::string_view text, std::size_t i)
             return close + 5;
     return text.size();
 }
+
+// The entity describing mention tag `tag`: the one Teams wrote with that very text,
+// else one whose name is the tag's content (clients differ in how they write tags).
+const teams_mention* mention_of(std::span<const teams_mention> mentions, std::string_view tag)
+{
+    for (auto const& m : mentions)
+        if (m.tag == tag)
+            return &m;
+    auto const open = tag.find('>');
+    auto const close = tag.rfind("</");
+    if (open == std::string_view::npos || close == std::string_view::npos || close <= open)
+        return nullptr;
+    auto const name = tag.substr(open + 1, close - open - 1);
+    for (auto const& m : mentions)
+        if (!m.name.empty() && m.name == name)
+            return &m;
+    return nullptr;
+}
 }  // namespace
 
-std::string strip_teams_markup(std::string_view text)
+std::string strip_teams_markup(std::string_view text, std::span<const teams_mention> mentions,
+                               const mention_words& words)
 {
     std::string out;
     out.reserve(text.size());
-    // Drop <at>…</at> with its content, and any other tag but keep its content.
+    // Drop <at>…</at> with its content unless `words` names it, and any other tag but
+    // keep its content.
     for (std::size_t i = 0; i < text.size();) {
         if (auto const end = mention_end(text, i); end != std::string_view::npos) {
+            if (words) {
+                if (auto const* m = mention_of(mentions, text.substr(i, end - i)))
+                    if (auto said = words(*m))
+                        out += *said;
+            }
             i = end;
             continue;
         }

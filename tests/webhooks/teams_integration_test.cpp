@@ -379,3 +379,28 @@ TEST_CASE("a lead's Teams chat that cannot be opened yet waits in the outbox and
     REQUIRE(w.teams_delivered([](auto const& all) { return any_activity(all, "send", "Breach: #1"); }));
     CHECK(breach_ping(w).state == delivery_state::delivered);
 }
+
+TEST_CASE("a lead assigns a case in Teams by mentioning the agent, as in Slack")
+{
+    slack_world w;
+    leads_by_teams_dm(w);   // Lea, the lead, is on Teams as 29:lea
+    REQUIRE(w.teams_webhook(w.teams_activity("29:gus", "Gus Grant", globex, "new normal error Exports fail")).status ==
+            200);
+    auto const mention = [](const char* id, const char* name) {
+        return json::object{{"type", "mention"},
+                            {"text", std::string{"<at>"} + name + "</at>"},
+                            {"mentioned", json::object{{"id", id}, {"name", name}}}};
+    };
+    auto assign = w.teams_activity("29:lea", "Lea Lindqvist", globex, "assign 1 <at>Raj Patel</at>");
+    assign["entities"] = json::array{mention("28:casebot-webhook", "casebot"), mention("29:raj", "Raj Patel")};
+    auto const r = w.teams_webhook(assign);
+    REQUIRE(r.status == 200);
+    CHECK(contains(card_text(r), "Raj Patel now has #1"));
+    CHECK(w.bot->store().find(1).value()->assignee == "raj");
+
+    // Someone Teams knows but the configuration does not is named, and refused.
+    auto stranger = w.teams_activity("29:lea", "Lea Lindqvist", globex, "assign 1 <at>Sam</at>");
+    stranger["entities"] = json::array{mention("28:casebot-webhook", "casebot"), mention("29:sam", "Sam")};
+    CHECK(contains(card_text(w.teams_webhook(stranger)), "I don't know @Sam as a member of the support team"));
+    CHECK(w.bot->store().find(1).value()->assignee == "raj");
+}
