@@ -50,7 +50,7 @@ int run_outbox(const args& a)
                    render_message_text(e.message));
         if (e.attempts > 0)
             fmt::print("    {} attempt{}, next {}{}\n", e.attempts, e.attempts == 1 ? "" : "s",
-                       format_utc(e.next_attempt_at), e.last_error.empty() ? "" : ": " + e.last_error);
+                       format_utc(e.next_attempt_at), e.last_error.empty() ? "" : ": " + for_terminal(e.last_error));
         if (e.in_doubt_since)
             fmt::print("    in doubt: the attempt at {} got no clear answer, so it may have arrived\n",
                        format_utc(*e.in_doubt_since));

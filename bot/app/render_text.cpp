@@ -4,12 +4,31 @@
 
 namespace bot::app {
 
+std::string for_terminal(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto const c = static_cast<unsigned char>(text[i]);
+        if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n')
+            continue;
+        if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+            out += fmt::format("\\x{:02x}", c);
+        else if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                 static_cast<unsigned char>(text[i + 1]) <= 0x9f)   // U+0080–U+009F
+            out += fmt::format("\\u{:04x}", static_cast<unsigned char>(text[++i]));
+        else
+            out += text[i];
+    }
+    return out;
+}
+
 std::string render_reply(const commands::reply& r)
 {
     std::string out = r.text;
     for (auto const& f : r.fields)
         out += fmt::format("\n  {}: {}", f.name, f.value);
-    return out;
+    return for_terminal(out);
 }
 
 std::string render_destination(const destination& to, std::optional<case_id> case_ref)
@@ -19,7 +38,7 @@ std::string render_destination(const destination& to, std::optional<case_id> cas
         out += fmt::format(" (thread of #{})", *case_ref);
     else if (!to.thread.empty())
         out += fmt::format(" (thread {})", to.thread);
-    return out;
+    return for_terminal(out);
 }
 
 std::string render_message_text(const outbound_message& m)
@@ -29,7 +48,7 @@ std::string render_message_text(const outbound_message& m)
     std::string out;
     for (auto const& who : m.mentions)
         out += "@" + who.name + " ";
-    return out + m.text;
+    return for_terminal(out + m.text);
 }
 
 }  // namespace bot::app

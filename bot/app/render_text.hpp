@@ -5,8 +5,15 @@
 #include "commands/reply.hpp"
 
 #include <string>
+#include <string_view>
 
 namespace bot::app {
+
+// `text` made safe to write to a terminal: control characters (C0 but newline and
+// tab, DEL, C1) become visible escapes like \x1b and \u009b, so text a customer typed
+// cannot move the cursor, retitle the window or recolour the screen of an agent
+// reading it. A CR before a newline (Windows line ends) is dropped.
+std::string for_terminal(std::string_view text);
 
 // The reply's text, then its fields as "  Name: value" lines.
 std::string render_reply(const commands::reply& r);

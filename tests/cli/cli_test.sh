@@ -65,6 +65,12 @@ check "…and learns nothing" "I can't find #1 among the cases you can see." "$o
 status "a command that is not UTF-8 is refused" 2 "$casebot" cmd --config "$config" --db "$db" \
     --as ana --channel C0ACME "$(printf 'note 1 caf\xe9')"
 check "…saying why" "not UTF-8" "$out"
+status "a refusal that quotes control characters" 1 "$casebot" cmd --config "$config" --db "$db" --as lea \
+    --channel C0ACME "$(printf 'assign 1 @\033]0;owned\007\033[2J')"
+check "…shows them as escapes" '@\x1b]0;owned\x07\x1b[2J' "$out"
+if [[ "$out" == *$'\033'* || "$out" == *$'\007'* ]]; then
+    echo "FAIL …and writes none of them to the terminal"; failures=$((failures + 1))
+else echo "ok   …and writes none of them to the terminal"; fi
 status "a malformed command is refused with its usage" 1 "$casebot" cmd --config "$config" --db "$db" --as ana \
     --channel C0ACME "claim abc"
 check "…with the usage line" "Usage: claim <id>" "$out"
