@@ -80,17 +80,21 @@ std::optional<actor> directory::identify(platform where, std::string_view platfo
         return actor_of(*p, where, platform_user);
 
     std::string const id = std::string{to_string(where)} + ":" + std::string{platform_user};
+    auto const* link = channel(where, channel_id);
+    bool const customer_channel = link && !link->customer.empty();
     // Our own Slack team's members (or, in Teams, our own tenant's) are staff unless
-    // configured otherwise.
+    // configured otherwise. Slack names the sender's own team, but the tenant of a Teams
+    // activity is the conversation's: a customer's guest in a team we host carries our
+    // tenant's id. So in a customer's Teams channel only configured people are staff.
     auto const& ours = where == platform::slack ? team_.slack_team : where == platform::teams ? team_.teams_tenant
                                                                                               : std::string{};
-    if (!ours.empty() && user_team == ours && team_.team_members_are_agents)
+    bool const team_tells = where != platform::teams || !customer_channel;
+    if (team_tells && !ours.empty() && user_team == ours && team_.team_members_are_agents)
         return actor{id, std::string{platform_user}, role::agent, {}, where, std::string{platform_user}};
 
     // Anyone else in a customer's channel speaks for that customer. A user whose Slack
     // team belongs to another configured customer keeps their own organisation.
-    auto const* link = channel(where, channel_id);
-    if (!link || link->customer.empty())
+    if (!customer_channel)
         return std::nullopt;
     std::string org = link->customer;
     if (!user_team.empty())

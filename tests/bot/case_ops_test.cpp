@@ -328,3 +328,22 @@ TEST_CASE("the directory tells agents from customers by configuration, team and 
     // A Teams user of another tenant in globex's channel is globex's.
     CHECK(people.identify(platform::teams, "29:new", "tenant-x", globex_channel)->customer == "globex");
 }
+
+TEST_CASE("in a customer's Teams channel our tenant's id makes nobody an agent: guests carry it too")
+{
+    auto const sample = sample_directory();
+    auto team = sample.team();
+    team.teams_tenant = "tenant-vendor";
+    directory const people{sample.customers(), sample.people(), sample.channels(), sample.routes(), team};
+    // A Teams activity names the tenant of the conversation, which for a customer's guest
+    // in a team we host is ours: in globex's channel an unlisted sender is globex's...
+    auto const guest = people.identify(platform::teams, "29:guest", "tenant-vendor", globex_channel);
+    REQUIRE(guest);
+    CHECK(guest->who == role::customer);
+    CHECK(guest->customer == "globex");
+    // ...configured staff are staff there...
+    CHECK(people.identify(platform::teams, "29:raj", "tenant-vendor", globex_channel)->who == role::agent);
+    // ...and in our own channels the tenant still makes our people agents.
+    CHECK(people.identify(platform::teams, "29:new", "tenant-vendor", "19:agents@thread.tacv2")->who == role::agent);
+    CHECK_FALSE(people.identify(platform::teams, "29:new", "tenant-x", "19:agents@thread.tacv2"));
+}
