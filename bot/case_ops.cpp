@@ -51,7 +51,7 @@ public:
         c().status = sla_clock{};
         c().status.anchor = ctx_.now;
         c().paused_business = seconds{0};
-        bool const late = c().initial.due && *c().initial.due < ctx_.now;
+        bool const late = c().initial.breached || (c().initial.due && is_late(cal(), *c().initial.due, ctx_.now));
         event(who.id, "responded", late ? "initial response, late" : "initial response");
     }
 
@@ -108,8 +108,10 @@ public:
 
 private:
     void fire(const alarm& a);
-    // Counts the ping ladder's steps after `due` that have passed by now as done: after
-    // downtime one notice stands for them all.
+    // Counts as done the ping ladder's steps after `due` that have passed by now, or
+    // would follow the notice just sent within half the ladder's first interval: after
+    // downtime, or a change that made a target already missed, one notice stands for
+    // them, and the next comes no sooner than that.
     void pass_ladder_steps(sla_clock& clk, wall_time due);
 
     const domain_context& ctx_;
@@ -123,9 +125,10 @@ std::string who_has_it(const case_record& c)
 
 void draft::pass_ladder_steps(sla_clock& clk, wall_time due)
 {
+    auto const quiet_until = cal().add(ctx_.now, rules().ping_offset(c().level, 1) / 2);
     // The ladder only grows (its last step repeats), so this ends; the bound guards
     // against a broken program.
-    for (int guard = 0; guard < 1000 && cal().add(due, rules().ping_offset(c().level, clk.pings + 1)) <= ctx_.now;
+    for (int guard = 0; guard < 1000 && cal().add(due, rules().ping_offset(c().level, clk.pings + 1)) < quiet_until;
          ++guard)
         ++clk.pings;
 }

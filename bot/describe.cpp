@@ -86,7 +86,8 @@ std::string deadline_text(const case_record& c, sla_kind k, wall_time now, const
             return "none (case " + std::string{to_string(c.state)} + ")";
         return "starts with the initial response";
     case clock_status::met:
-        return fmt::format("met {}{}", cal.local_text(*c.responded_at), clk.breached ? " (late)" : "");
+        return fmt::format("met {}{}", cal.local_text(*c.responded_at),
+                           clk.breached || (clk.due && is_late(cal, *clk.due, *c.responded_at)) ? " (late)" : "");
     case clock_status::paused:
         return fmt::format("paused while waiting on the customer ({} left)",
                            format_duration(remaining_when_paused(c, p)));
@@ -98,6 +99,10 @@ std::string deadline_text(const case_record& c, sla_kind k, wall_time now, const
     }
     case clock_status::due_soon:
     case clock_status::running:
+        // Past a deadline at closing time, before support reopens: not late yet.
+        if (*clk.due <= now)
+            return fmt::format("{} (late once support reopens, {})", cal.local_text(*clk.due),
+                               cal.local_text(missed_at(cal, *clk.due)));
         return fmt::format("{} ({})", cal.local_text(*clk.due), to_string(status));
     }
     return "?";

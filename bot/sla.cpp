@@ -41,6 +41,16 @@ seconds window_of(const case_record& c, sla_kind k, const program& p) noexcept
     return p.update_window(c.level).value_or(seconds{0});
 }
 
+wall_time missed_at(const calendar& cal, wall_time due)
+{
+    return cal.next_opening(due);
+}
+
+bool is_late(const calendar& cal, wall_time due, wall_time at)
+{
+    return at > missed_at(cal, due);
+}
+
 void refresh_deadlines(case_record& c, const program& p)
 {
     auto const& cal = p.calendar_for(c.level);
@@ -73,7 +83,7 @@ std::optional<alarm> next_alarm(const case_record& c, sla_kind k, const program&
             return alarm{k, alarm_kind::reminder, cal.add(*clk.anchor, window + extra - lead)};
     }
     if (!clk.breached)
-        return alarm{k, alarm_kind::breach, due};
+        return alarm{k, alarm_kind::breach, missed_at(cal, due)};
 
     std::optional<alarm> next;
     if (!p.escalation().repeat.empty())
@@ -104,7 +114,7 @@ clock_status status_of(const case_record& c, sla_kind k, wall_time now, const pr
         if (!is_running(c, k, p))
             return clock_status::off;
     }
-    if (clk.breached || (clk.due && *clk.due <= now))
+    if (clk.breached || (clk.due && now >= missed_at(p.calendar_for(c.level), *clk.due)))
         return clock_status::breached;
     auto const window = window_of(c, k, p);
     auto const lead = p.reminder_lead(c.level, window);

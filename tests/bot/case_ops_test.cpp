@@ -1,5 +1,6 @@
 #include "bot/case_ops.hpp"
 
+#include "bot/describe.hpp"
 #include "bot/sla.hpp"
 #include "support/sample_world.hpp"
 #include "support/test_time.hpp"
@@ -163,6 +164,59 @@ TEST_CASE("raising the severity past a missed target breaches at once")
     CHECK(ch.after.initial.breached);
     CHECK(has_notice(ch, "breach", audience::leads));
     CHECK(has_notice(ch, "severity", audience::case_thread));
+}
+
+TEST_CASE("a target missed just before the ping ladder's next step is not pinged again a minute later")
+{
+    auto c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));   // Mon 09:00 EDT
+    // 10:59: as critical it was due 10:00, so the change breaches at once, 59m late.
+    auto const ch = changed(change_severity(c, lea(), severity::critical, "production is down",
+                                            at("2026-03-09T14:59:00Z")));
+    REQUIRE(ch.after.initial.breached);
+    CHECK(has_notice(ch, "breach", audience::leads));
+    // The ladder's first step (1h past the deadline, 11:00) is a minute away: the breach
+    // notice stands for it, and the next ping is the step after (4h more: 15:00).
+    auto const next = next_alarm(ch.after, sla_kind::initial_response, default_program());
+    REQUIRE(next);
+    CHECK(next->kind == alarm_kind::ping);
+    CHECK(next->at == utc("2026-03-09T19:00:00Z"));
+    CHECK_FALSE(fire_due(ch.after, at("2026-03-09T15:00:00Z")));
+    // Found 20 minutes late, the first step (40 minutes on) is still pinged.
+    auto const soon = changed(change_severity(c, lea(), severity::critical, "production is down",
+                                              at("2026-03-09T14:20:00Z")));
+    CHECK(next_alarm(soon.after, sla_kind::initial_response, default_program())->at == utc("2026-03-09T15:00:00Z"));
+}
+
+TEST_CASE("a deadline at closing time is missed only when support opens again")
+{
+    // Fri 6 Mar 17:00 EST, critical: 1 business hour, due Fri 18:00 EST (23:00Z), the close.
+    auto const c = opened(severity::critical, category::error, utc("2026-03-06T22:00:00Z"));
+    REQUIRE(c.initial.due);
+    CHECK(*c.initial.due == utc("2026-03-06T23:00:00Z"));
+    // No business time passes over the weekend: no breach on Friday evening or Saturday...
+    auto const reminded = fire_due(c, at("2026-03-06T22:45:00Z"));
+    REQUIRE(reminded);
+    CHECK_FALSE(fire_due(reminded->after, at("2026-03-06T23:00:00Z")));
+    CHECK_FALSE(fire_due(reminded->after, at("2026-03-07T15:00:00Z")));
+    CHECK(status_of(reminded->after, sla_kind::initial_response, utc("2026-03-07T15:00:00Z"), default_program()) !=
+          clock_status::breached);
+    CHECK(deadline_text(reminded->after, sla_kind::initial_response, utc("2026-03-07T15:00:00Z"), default_program()) ==
+          "Fri 6 Mar 2026 18:00 EST (late once support reopens, Mon 9 Mar 2026 09:00 EDT)");
+    // ...and a response then is on time.
+    auto const saturday = changed(claim(reminded->after, ana(), at("2026-03-07T15:00:00Z")));
+    CHECK_FALSE(saturday.after.initial.breached);
+    CHECK(deadline_text(saturday.after, sla_kind::initial_response, utc("2026-03-07T15:00:00Z"), default_program()).find("(late)") ==
+          std::string::npos);
+    // Unanswered, the breach fires when support opens: Mon 9 Mar 09:00 EDT (13:00Z).
+    CHECK_FALSE(fire_due(reminded->after, at("2026-03-09T12:59:59Z")));
+    auto const breached = fire_due(reminded->after, at("2026-03-09T13:00:00Z"));
+    REQUIRE(breached);
+    CHECK(breached->after.initial.breached);
+    CHECK(has_notice(*breached, "breach", audience::leads));
+    // A response after that is late.
+    auto const monday = changed(claim(reminded->after, ana(), at("2026-03-09T13:05:00Z")));
+    CHECK(deadline_text(monday.after, sla_kind::initial_response, utc("2026-03-09T13:05:00Z"), default_program()).find("(late)") !=
+          std::string::npos);
 }
 
 TEST_CASE("lowering the severity recomputes from the original anchor")
