@@ -1993,6 +1993,27 @@ constexpr std::string_view insert_person_sql =
     "INSERT OR REPLACE INTO people (id, name, role, customer_id, slack_user, teams_user) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 
+namespace {
+result<void> upsert_customers(detail::connection& db, const bot::directory& dir)
+{
+    for (auto const& c : dir.customers()) {
+        auto st = db.prepare(upsert_customer_sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, c.id);
+        st->bind_text(2, c.name);
+        if (auto done = st->run(); !done)
+            return done;
+    }
+    return {};
+}
+}  // namespace
+
+result<void> sqlite_store::add_customers(const bot::directory& dir)
+{
+    return write([&]() -> result<void> { return upsert_customers(*db_, dir); });
+}
+
 result<void> sqlite_store::sync_directory(const bot::directory& dir)
 {
     return write([&]() -> result<void> {
@@ -2000,17 +2021,11 @@ result<void> sqlite_store::sync_directory(const bot::directory& dir)
         for (auto sql : {clear_channels_sql, clear_people_sql})
             if (auto done = db_->run(sql); !done)
                 return done;
+        if (auto done = upsert_customers(*db_, dir); !done)
+            return done;
         std::set<std::string, std::less<>> configured;
-        for (auto const& c : dir.customers()) {
-            auto st = db_->prepare(upsert_customer_sql);
-            if (!st)
-                return st.error();
-            st->bind_text(1, c.id);
-            st->bind_text(2, c.name);
-            if (auto done = st->run(); !done)
-                return done;
+        for (auto const& c : dir.customers())
             configured.insert(c.id);
-        }
         std::vector<std::string> departed;
         {
             auto st = db_->prepare(customer_ids_sql);

@@ -213,6 +213,9 @@ public:
     // in one transaction. A customer that left the configuration keeps its row while
     // cases or contacts still reference it. Channel webhook URLs (secrets) are not stored.
     result<void> sync_directory(const bot::directory& dir);
+    // Adds (or renames) the configured customers and removes nothing: for a process
+    // that opens cases beside a server whose configuration owns the directory.
+    result<void> add_customers(const bot::directory& dir);
     // The latest messages in any state, newest first.
     result<std::vector<outbox_entry>> recent_outbox(std::size_t limit);
     // Cases not resolved, closed or declined.

@@ -27,8 +27,12 @@ config::settings load_settings_for(const cli_options& opts)
             throw startup_error(defaults.error().what());
         s = std::move(*defaults);
     }
-    if (auto db = opts.get("db"))
+    if (auto db = opts.get("db")) {
+        // An empty --db ("$DB" unset) would be an anonymous database, gone at exit.
+        if (db->empty())
+            throw std::invalid_argument("--db must not be empty");
         s.database = *db;
+    }
     return s;
 }
 
@@ -46,17 +50,29 @@ std::string directory_hint(const std::string& path)
     return "";
 }
 
-std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, const bot::clock& clock)
+std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, store_use use, const bot::clock& clock)
 {
+    if (use == store_use::existing && s.database != ":memory:") {
+        std::error_code ec;
+        if (!std::filesystem::exists(s.database, ec))
+            throw startup_error("no database at " + s.database +
+                                ": `casebot serve` or `casebot migrate` creates it (is --db, or `database` in "
+                                "the configuration, the one the server uses?)");
+    }
     auto const sync = s.database_synchronous == config::database_durability::full ? store::durability::full
                                                                                    : store::durability::normal;
     auto opened = store::sqlite_store::open(s.database, clock, sync);
     if (!opened)
         throw startup_error("cannot open database " + s.database + ": " + opened.error().message() +
                             directory_hint(s.database));
-    if (auto synced = (*opened)->sync_directory(s.people); !synced)
+    result<void> written;
+    if (use == store_use::serve)
+        written = (*opened)->sync_directory(s.people);
+    else if (use == store_use::commands)
+        written = (*opened)->add_customers(s.people);
+    if (!written)
         throw startup_error("cannot write the configured customers into " + s.database + ": " +
-                            synced.error().message());
+                            written.error().message());
     return std::move(*opened);
 }
 

@@ -25,9 +25,22 @@ config::settings load_settings_for(const cli_options& opts);
 // usual one: " (the directory … does not exist …)", " (… may not write in …)", else "".
 std::string directory_hint(const std::string& path);
 
-// Opens (and migrates) the database and writes the configured customers, channels and people into it.
-// `clock` stamps messages that belong to no case change; it must outlive the store.
-std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, const bot::clock& clock = real_clock());
+// What a subcommand does with the database, and so what it may change of it.
+enum class store_use {
+    // serve: creates it, and its configuration is the one customers, channels and
+    // people are kept from (sync_directory).
+    serve,
+    // cmd: creates it, and adds the customers of its configuration, which the cases it
+    // opens need, without removing any: a running server's may differ.
+    commands,
+    // outbox, remind: an existing database only, whose directory tables stay as they are.
+    existing,
+};
+
+// Opens (and migrates) the database for `use`. `clock` stamps messages that belong to
+// no case change; it must outlive the store.
+std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, store_use use,
+                                                const bot::clock& clock = real_clock());
 
 // A clock fixed at one instant (--now, --at): scripts and tests decide the time.
 class fixed_clock final : public bot::clock {

@@ -63,7 +63,7 @@ int run_cmd(const args& a)
     if (opts.get("now"))
         fixed.emplace(instant_option(opts, "now"));
     const bot::clock& clock = fixed ? static_cast<const bot::clock&>(*fixed) : real_clock();
-    auto store = open_store(s, clock);
+    auto store = open_store(s, store_use::commands, clock);
 
     commands::invocation in;
     in.where = platform_of(s.people, *channel);

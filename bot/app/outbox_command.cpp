@@ -37,7 +37,7 @@ int run_outbox(const args& a)
             throw std::invalid_argument("--limit must be a positive whole number");
     }
     auto const s = load_settings_for(opts);
-    auto store = open_store(s);
+    auto store = open_store(s, store_use::existing);
     auto const entries = opts.has("all") ? store->recent_outbox(limit)
                                          : store->pending(wall_time::max(), limit);
     if (!entries)

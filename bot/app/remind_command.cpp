@@ -30,7 +30,7 @@ int run_remind(const args& a)
         throw std::invalid_argument("--at is in the future: what it enqueued would not be sent before then, "
                                     "and would hold back its channels' other messages");
     auto const s = load_settings_for(opts);
-    auto store = open_store(s);
+    auto store = open_store(s, store_use::existing);
     auto const report = run_scheduler_pass(*store, s.rules, s.people, at, {s.scheduler.batch, s.vendor, true});
     if (!report)
         throw startup_error("the scheduler pass failed: " + report.error().message());

@@ -1,4 +1,5 @@
 #include "bot/app/app_setup.hpp"
+#include "bot/app/instance_lock.hpp"
 #include "bot/app/service.hpp"
 #include "bot/app/subcommands.hpp"
 
@@ -7,6 +8,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <utility>
+#include <cctype>
 #include <csignal>
 #include <cstdlib>
 
@@ -19,7 +23,23 @@ Runs the bot: the Slack endpoints (POST /slack/commands, /slack/events,
 environment: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_URL.
 SIGTERM or SIGINT stop it gracefully; SIGHUP reloads customers, channels and people
 from the config file. CASEBOT_LOG_LEVEL sets the log level (info by default).)";
+
+// CASEBOT_LOG_LEVEL, in any case. spdlog reads a name it does not know as "off", which
+// would silence every error: refuse it instead.
+spdlog::level::level_enum log_level(std::string text)
+{
+    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    static const std::pair<const char*, spdlog::level::level_enum> names[] = {
+        {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},  {"info", spdlog::level::info},
+        {"warn", spdlog::level::warn},   {"warning", spdlog::level::warn}, {"error", spdlog::level::err},
+        {"critical", spdlog::level::critical}, {"off", spdlog::level::off}};
+    for (auto const& [name, level] : names)
+        if (text == name)
+            return level;
+    throw std::invalid_argument("CASEBOT_LOG_LEVEL must be trace, debug, info, warn, error, critical or off; got '" +
+                                text + "'");
 }
+}  // namespace
 
 int run_serve(const args& a)
 {
@@ -37,12 +57,13 @@ int run_serve(const args& a)
     }
     auto log = spdlog::default_logger()->clone("casebot");
     if (char const* level = std::getenv("CASEBOT_LOG_LEVEL"); level && *level)
-        log->set_level(spdlog::level::from_str(level));
+        log->set_level(log_level(level));
     if (s.slack.signing_secret.empty())
         log->warn("no Slack signing secret (SLACK_SIGNING_SECRET): every Slack request will be refused");
     if (s.slack.bot_token.empty())
         log->warn("no Slack bot token (SLACK_BOT_TOKEN): messages will wait in the outbox");
 
+    instance_lock const one_server{s.database};
     service bot{s, real_clock(), log};
     // Take the signals before the server answers anything, so an early SIGTERM still
     // stops it gracefully.

@@ -78,7 +78,7 @@ struct service::impl {
           clock(c),
           log(l ? std::move(l) : spdlog::default_logger()),
           options(o),
-          store(open_store(settings, clock)),
+          store(open_store(settings, store_use::serve, clock)),
           desk(snapshot_of(settings)),
           pool(static_cast<std::size_t>(settings.server.workers)),
           timer_work(boost::asio::make_work_guard(timers)),

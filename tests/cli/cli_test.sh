@@ -71,6 +71,16 @@ check "…shows them as escapes" '@\x1b]0;owned\x07\x1b[2J' "$out"
 if [[ "$out" == *$'\033'* || "$out" == *$'\007'* ]]; then
     echo "FAIL …and writes none of them to the terminal"; failures=$((failures + 1))
 else echo "ok   …and writes none of them to the terminal"; fi
+status "outbox on a database that does not exist is refused" 1 "$casebot" outbox --config "$config" \
+    --db "$work/missing.db"
+check "…saying there is none" "no database at $work/missing.db" "$out"
+status "…and so is remind" 1 "$casebot" remind --config "$config" --db "$work/missing.db" \
+    --at 2026-03-09T13:45:00Z
+if [ -e "$work/missing.db" ]; then echo "FAIL …and neither created it"; failures=$((failures + 1))
+else echo "ok   …and neither created it"; fi
+status "an empty --db is a usage error, not a database gone at exit" 2 "$casebot" cmd --config "$config" \
+    --db "" --as ana --channel C0ACME "help"
+check "…saying so" "--db must not be empty" "$out"
 status "a malformed command is refused with its usage" 1 "$casebot" cmd --config "$config" --db "$db" --as ana \
     --channel C0ACME "claim abc"
 check "…with the usage line" "Usage: claim <id>" "$out"

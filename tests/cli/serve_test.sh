@@ -83,6 +83,9 @@ status "serve --listen without a port is a usage error" 2 "$casebot" serve --lis
 check "…saying what --listen wants" "--listen wants HOST:PORT, got 'nonsense'" "$out"
 check "…and pointing at the usage" "casebot serve --help" "$out"
 status "serve --listen with a port out of range is a usage error" 2 "$casebot" serve --listen 127.0.0.1:70000
+status "an unknown CASEBOT_LOG_LEVEL is a usage error, not a silent log" 2 env CASEBOT_LOG_LEVEL=verbose \
+    "$casebot" serve --config "$config" --listen 127.0.0.1:0 --db "$work/level.db"
+check "…naming the levels" "CASEBOT_LOG_LEVEL must be trace, debug, info, warn, error, critical or off" "$out"
 status "serve --help" 0 "$casebot" serve --help
 check "…prints its usage" "Usage: casebot serve" "$out"
 
@@ -118,6 +121,13 @@ status "a second serve on the same port fails" 1 timeout 20 "$casebot" serve --c
 check "…naming the address it cannot bind" "127.0.0.1:$port" "$out"
 check "…and why" "cannot bind" "$out"
 kill -0 "$pid" 2>/dev/null || give_up "the first server died when the second one tried its port"
+
+# A second server on the same database is refused: its delivery worker would post
+# every message a second time.
+status "a second serve on the same database is refused" 1 timeout 20 "$casebot" serve --config "$config" \
+    --listen 127.0.0.1:0 --db "$db"
+check "…saying another one runs there" "another casebot serve is running on $db" "$out"
+kill -0 "$pid" 2>/dev/null || give_up "the first server died when a second one tried its database"
 
 # SIGHUP: a customer added to the file is known only after the reload.
 new_customer=$(case_command T0INITECH C0INITECH U0PETER 'new%20normal%20question%20TPS%20reports')

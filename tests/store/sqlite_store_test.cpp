@@ -1078,6 +1078,27 @@ TEST_CASE("syncing the directory replaces channels and people and keeps customer
     }
 }
 
+TEST_CASE("adding customers beside a server's directory removes nothing of it")
+{
+    temp_dir dir;
+    auto const path = dir.file("casebot.db");
+    auto store = open_store(path);
+    REQUIRE(store->sync_directory(sample_directory()).has_value());
+    raw_db raw{path};
+    // A command run with another (or no) configuration: its customers are added, the
+    // server's customers, channels and people all stay.
+    bot::directory other{{{"initech", "Initech", {}}}, {}, {}, routing{}, team_identity{}};
+    REQUIRE(store->add_customers(other).has_value());
+    CHECK(raw.first_row("SELECT group_concat(id, ',') FROM (SELECT id FROM customers ORDER BY id)") ==
+          "acme,globex,initech");
+    CHECK(raw.integer("SELECT count(*) FROM channels") == 3);
+    CHECK(raw.integer("SELECT count(*) FROM people") == 3);
+    REQUIRE(store->add_customers(bot::directory{}).has_value());
+    CHECK(raw.integer("SELECT count(*) FROM customers") == 3);
+    // The server's customers still take cases.
+    CHECK(store->commit(opening(basic_case(1, "globex"))).has_value());
+}
+
 // ---- processes and threads
 
 TEST_CASE("a case written by one process is read by another")
