@@ -560,4 +560,22 @@ std::optional<case_change> fire_due(const case_record& c, const domain_context& 
     return std::get<case_change>(std::move(out));
 }
 
+std::optional<case_change> retime(const case_record& c, const domain_context& ctx)
+{
+    auto recomputed = c;
+    refresh_deadlines(recomputed, ctx.rules);
+    if (recomputed.initial.due == c.initial.due && recomputed.status.due == c.status.due &&
+        recomputed.next_alarm_at == c.next_alarm_at)
+        return std::nullopt;
+    auto const& cal = ctx.rules.calendar_for(c.level);
+    std::string detail = "deadlines recomputed: the support hours or targets changed";
+    if (recomputed.initial.due && recomputed.initial.due != c.initial.due && is_running(c, sla_kind::initial_response, ctx.rules))
+        detail += "; initial response now due " + cal.local_text(*recomputed.initial.due);
+    if (recomputed.status.due && recomputed.status.due != c.status.due)
+        detail += "; next status update now due " + cal.local_text(*recomputed.status.due);
+    draft d{c, ctx};
+    d.event(bot_actor, "retimed", std::move(detail));
+    return std::get<case_change>(d.finish());
+}
+
 }  // namespace bot

@@ -74,4 +74,9 @@ outcome reopen(const case_record& c, const actor& who, const std::string& reason
 // nullopt when nothing is due. Firing twice fires nothing the second time.
 std::optional<case_change> fire_due(const case_record& c, const domain_context& ctx);
 
+// The case's deadlines recomputed under ctx.rules, when they differ from the stored
+// ones (support hours, holidays or targets changed since they were computed), with
+// whatever alarm the new deadlines make due; nullopt when nothing moves.
+std::optional<case_change> retime(const case_record& c, const domain_context& ctx);
+
 }  // namespace bot

@@ -27,4 +27,10 @@ struct pass_options {
 result<pass_report> run_scheduler_pass(case_store& store, const program& rules, const directory& people,
                                        wall_time now, const pass_options& options = {});
 
+// Recomputes the deadlines of every open case under `rules` (after the support hours,
+// holidays or targets changed) and commits those that moved, with their card updates
+// and any alarm now due. Returns how many moved.
+result<std::size_t> retime_open_cases(case_store& store, const program& rules, const directory& people,
+                                      wall_time now, const pass_options& options = {});
+
 }  // namespace bot

@@ -21,8 +21,10 @@ Runs the bot: the Slack endpoints (POST /slack/commands, /slack/events,
 /slack/interactions), GET /healthz, the scheduler and the delivery worker.
 --listen and --db override the config file. Secrets and endpoints come from the
 environment: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_URL.
-SIGTERM or SIGINT stop it gracefully; SIGHUP reloads customers, channels and people
-from the config file. CASEBOT_LOG_LEVEL sets the log level (info by default).)";
+SIGTERM or SIGINT stop it gracefully; SIGHUP reloads the config file (not the
+listen address, TLS or database, which need a restart) and re-times open cases
+whose deadlines moved. CASEBOT_LOG_LEVEL sets the log level: trace, debug, info
+(the default), warn, error, critical or off.)";
 
 // CASEBOT_LOG_LEVEL, in any case. spdlog reads a name it does not know as "off", which
 // would silence every error: refuse it instead.

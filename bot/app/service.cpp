@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -160,8 +161,23 @@ struct service::impl {
     {
         std::lock_guard lock{pass_mutex};
         auto const now = clock.now();
-        auto const report = run_scheduler_pass(*store, desk.get()->rules, desk.get()->people, now,
-                                               {settings.scheduler.batch, settings.vendor, false});
+        auto const snapshot = desk.get();
+        if (retime_due.exchange(false)) {
+            // First after a start or a reload: deadlines stored under other support hours,
+            // holidays or targets move to the current ones.
+            auto const moved = retime_open_cases(*store, snapshot->rules, snapshot->people, now,
+                                                 {settings.scheduler.batch, snapshot->vendor, false});
+            if (!moved) {
+                log->error("scheduler: re-timing open cases failed: {}", moved.error().message());
+                retime_due = true;
+            } else if (*moved > 0) {
+                log->info("scheduler: {} open case(s) re-timed under the current support hours and targets",
+                          *moved);
+                delivery.wake();
+            }
+        }
+        auto const report = run_scheduler_pass(*store, snapshot->rules, snapshot->people, now,
+                                               {settings.scheduler.batch, snapshot->vendor, false});
         if (!report) {
             log->error("scheduler: pass failed: {}", report.error().message());
             return 0;
@@ -204,6 +220,7 @@ struct service::impl {
     bool started = false;
     bool stopped = false;
     std::atomic<bool> stopping{false};
+    std::atomic<bool> retime_due{true};   // the next pass re-times open cases (start, reload)
 };
 
 service::service(config::settings s, const bot::clock& clock, std::shared_ptr<spdlog::logger> log,
@@ -256,6 +273,21 @@ void service::reload(config::settings s)
     i.desk.replace(snapshot_of(s));
     i.log->info("configuration reloaded: {} customers, {} channels, {} people", s.people.customers().size(),
                 s.people.channels().size(), s.people.people().size());
+    auto const& was = i.settings;
+    std::vector<std::string_view> need_restart;
+    if (s.server.listen != was.server.listen)
+        need_restart.push_back("[server] listen");
+    if (s.server.tls_certificate != was.server.tls_certificate || s.server.tls_private_key != was.server.tls_private_key)
+        need_restart.push_back("[server] TLS certificate and key");
+    if (s.database != was.database || s.database_synchronous != was.database_synchronous)
+        need_restart.push_back("database");
+    if (!need_restart.empty())
+        i.log->warn("the reload does not apply {}: they take effect at the next restart",
+                    fmt::join(need_restart, ", "));
+    // Support hours, holidays and targets apply now, to open cases too.
+    i.retime_due = true;
+    if (i.started && i.options.scheduler_on_tick)
+        boost::asio::post(i.pool, [&i] { i.pass(); });
 }
 
 void service::stop()

@@ -616,3 +616,38 @@ id = "C0INITECH"
     CAPTURE(r.body);
     CHECK(contains(reply_text(r), "Opened #1"));
 }
+
+TEST_CASE("a reload that changes the support hours re-times open cases and their cards")
+{
+    slack_world w;   // Mon 9 Mar 2026 10:00 EDT
+    auto r = w.command("U0CAROL", "C0ACME", "new normal question Exports are slow", "T0ACME");
+    REQUIRE(contains(reply_text(r), "Opened #1"));
+    CHECK(*w.bot->store().find(1).value()->initial.due == utc("2026-03-09T18:00:00Z"));   // 4h: Mon 14:00 EDT
+    CHECK(w.bot->run_scheduler_now() == 0);
+    auto const cards_before = w.bot->store().recent_outbox(50).value().size();
+
+    // The office closes today: a holiday added to the configuration and reloaded.
+    auto closed = bot::config::parse_settings(std::string{bot::app::demo_config_toml} +
+                                                  "\n[support]\nholidays = [\"2026-03-09\"]\n",
+                                              "reloaded.toml", bot::config::no_env());
+    REQUIRE(closed.has_value());
+    closed->database = w.settings.database;
+    closed->slack = w.settings.slack;
+    w.bot->reload(*closed);
+    w.bot->run_scheduler_now();
+    // The clock starts at Tuesday's opening: 4h later, Tue 13:00 EDT.
+    auto const c = w.bot->store().find(1).value();
+    REQUIRE(c.has_value());
+    CHECK(*c->initial.due == utc("2026-03-10T17:00:00Z"));
+    auto const history = w.bot->store().history(1).value();
+    REQUIRE_FALSE(history.empty());
+    CHECK(history.back().what == "retimed");
+    CHECK(contains(history.back().detail, "initial response now due Tue 10 Mar 2026 13:00 EDT"));
+    auto const outbox = w.bot->store().recent_outbox(50).value();
+    REQUIRE(outbox.size() == cards_before + 1);
+    CHECK(outbox.front().message.kind == "card_update");
+    // Once: the next pass finds every deadline where it belongs.
+    w.bot->run_scheduler_now();
+    CHECK(w.bot->store().recent_outbox(50).value().size() == cards_before + 1);
+    CHECK(w.bot->store().history(1).value().size() == history.size());
+}
