@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <string_view>
 
 namespace bot::app {
 
@@ -50,6 +52,30 @@ std::string directory_hint(const std::string& path)
     return "";
 }
 
+std::string database_hint(const std::string& path)
+{
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto const kind = fs::status(path, ec).type();
+    if (kind == fs::file_type::not_found || kind == fs::file_type::none)
+        return directory_hint(path);
+    if (kind == fs::file_type::directory)
+        return " (" + path + " is a directory: name a file in it)";
+    if (kind != fs::file_type::regular)
+        return " (" + path + " is not a regular file)";
+    if (std::ifstream in{path, std::ios::binary}) {
+        char head[16] = {};
+        in.read(head, sizeof head);
+        // An empty file is a new database to SQLite; anything else starts with this.
+        if (in.gcount() > 0 && std::string_view{head, static_cast<std::size_t>(in.gcount())} !=
+                                   std::string_view{"SQLite format 3\0", 16})
+            return " (" + path + " is not an SQLite database)";
+    }
+    if (::access(path.c_str(), W_OK) != 0)
+        return " (this process may not write " + path + ")";
+    return directory_hint(path);
+}
+
 std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, store_use use, const bot::clock& clock)
 {
     if (use == store_use::existing && s.database != ":memory:") {
@@ -64,7 +90,7 @@ std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, store
     auto opened = store::sqlite_store::open(s.database, clock, sync);
     if (!opened)
         throw startup_error("cannot open database " + s.database + ": " + opened.error().message() +
-                            directory_hint(s.database));
+                            database_hint(s.database));
     result<void> written;
     if (use == store_use::serve)
         written = (*opened)->sync_directory(s.people);
@@ -72,7 +98,7 @@ std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, store
         written = (*opened)->add_customers(s.people);
     if (!written)
         throw startup_error("cannot write the configured customers into " + s.database + ": " +
-                            written.error().message());
+                            written.error().message() + database_hint(s.database));
     return std::move(*opened);
 }
 

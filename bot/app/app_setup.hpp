@@ -25,6 +25,11 @@ config::settings load_settings_for(const cli_options& opts);
 // usual one: " (the directory … does not exist …)", " (… may not write in …)", else "".
 std::string directory_hint(const std::string& path);
 
+// Why a database at `path` may have failed to open or be written: " (… is a directory)",
+// " (… is not an SQLite database)", " (this process may not write …)", else
+// directory_hint(path). SQLite itself only says that it failed.
+std::string database_hint(const std::string& path);
+
 // What a subcommand does with the database, and so what it may change of it.
 enum class store_use {
     // serve: creates it, and its configuration is the one customers, channels and

@@ -22,7 +22,7 @@ int run_migrate(const args& a)
     auto const version = store::sqlite_store::migrate(s.database);
     if (!version)
         throw startup_error("cannot migrate " + s.database + ": " + version.error().message() +
-                            directory_hint(s.database));
+                            database_hint(s.database));
     fmt::print("{}: schema version {}\n", s.database, *version);
     return 0;
 }

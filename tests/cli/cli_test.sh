@@ -78,6 +78,12 @@ status "…and so is remind" 1 "$casebot" remind --config "$config" --db "$work/
     --at 2026-03-09T13:45:00Z
 if [ -e "$work/missing.db" ]; then echo "FAIL …and neither created it"; failures=$((failures + 1))
 else echo "ok   …and neither created it"; fi
+echo "not a database" > "$work/notes.txt"
+status "a --db that is a text file is refused" 1 "$casebot" outbox --config "$config" --db "$work/notes.txt"
+check "…saying it is not a database" "is not an SQLite database" "$out"
+status "a --db that is a directory is refused" 1 "$casebot" cmd --config "$config" --db "$work" \
+    --as ana --channel C0ACME "help"
+check "…saying it is a directory" "is a directory" "$out"
 status "an empty --db is a usage error, not a database gone at exit" 2 "$casebot" cmd --config "$config" \
     --db "" --as ana --channel C0ACME "help"
 check "…saying so" "--db must not be empty" "$out"
