@@ -118,6 +118,17 @@ private:
     case_change change_;
 };
 
+// The target as the program states it ("1 business day", not the 9h it counts).
+std::string target_text(const case_record& c, sla_kind k, const program& p)
+{
+    auto const& policy = p.policy(c.level);
+    if (k == sla_kind::initial_response)
+        return span_text(policy.initial_response);
+    if (policy.status_update)
+        return span_text(*policy.status_update);
+    return format_duration(window_of(c, k, p));
+}
+
 std::string who_has_it(const case_record& c)
 {
     return c.assignee.empty() ? "unclaimed" : "assigned to " + c.assignee_name;
@@ -158,12 +169,12 @@ void draft::fire(const alarm& a)
         // the ladder's steps already passed; the next ping comes at the next step.
         if (!rules().escalation().repeat.empty())
             pass_ladder_steps(clk, due);
-        auto const window = window_of(c(), a.clock, rules());
-        event(bot_actor, "breach", fmt::format("{} target of {} missed; it was due {}", what,
-                                               format_duration(window), cal().local_text(due)));
+        auto const target = target_text(c(), a.clock, rules());
+        event(bot_actor, "breach", fmt::format("{} target of {} missed; it was due {}", what, target,
+                                               cal().local_text(due)));
         notify(audience::leads, "breach",
                fmt::format("Breach: {} ({}, {}) missed its {} target of {}, due {}{}; {}. {}", tag,
-                           to_string(c().level), c().customer, what, format_duration(window), cal().local_text(due),
+                           to_string(c().level), c().customer, what, target, cal().local_text(due),
                            late_by(due), who_has_it(c()), c().title));
         break;
     }

@@ -143,7 +143,7 @@ calendar read_calendar(table_reader& root, const calendar& fallback)
     }
 }
 
-severity_policy read_severity(table_reader& t, severity_policy p)
+severity_policy read_severity(table_reader& t, severity_policy p, const calendar& support_hours)
 {
     if (auto const s = t.span("initial_response", true))
         p.initial_response = *s;
@@ -168,6 +168,21 @@ severity_policy read_severity(table_reader& t, severity_policy p)
     if (lead) {
         p.reminder_lead = *lead;
         p.reminder_fraction = 0.0;
+    }
+    if (lead) {
+        // A lead as long as a window would fall when its clock starts: no reminder at all.
+        auto const cal = p.around_the_clock ? calendar::around_the_clock(support_hours.zone()) : support_hours;
+        auto const length = cal.length(p.reminder_lead);
+        auto check = [&](const business_span& window, std::string_view which) {
+            if (length >= cal.length(window))
+                fail(t.where("reminder_lead"),
+                     fmt::format("{} is not shorter than the {} window ({}): no reminder could come before its "
+                                 "deadline",
+                                 format_duration(length), which, format_duration(cal.length(window))));
+        };
+        check(p.initial_response, "initial response");
+        if (p.status_update)
+            check(*p.status_update, "status update");
     }
     if (fraction) {
         if (!(*fraction > 0.0 && *fraction < 1.0))
@@ -216,7 +231,8 @@ program_section read_program(table_reader& root)
     if (auto table = root.table("severity")) {
         for (auto const s : all_severities)
             if (auto t = table->table(to_string(s)))
-                severities[static_cast<std::size_t>(s)] = read_severity(*t, severities[static_cast<std::size_t>(s)]);
+                severities[static_cast<std::size_t>(s)] =
+                    read_severity(*t, severities[static_cast<std::size_t>(s)], support_hours);
         table->finish();
     }
 

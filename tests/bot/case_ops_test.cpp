@@ -219,6 +219,22 @@ TEST_CASE("a deadline at closing time is missed only when support opens again")
           std::string::npos);
 }
 
+TEST_CASE("a breach states the target as the program does")
+{
+    // Low, opened Mon 09:00 EDT: 1 business day, due at Monday's close, missed Tuesday 09:00.
+    auto const c = opened(severity::low, category::question, utc("2026-03-09T13:00:00Z"));
+    auto reminded = fire_due(c, at("2026-03-09T20:00:00Z"));
+    REQUIRE(reminded);
+    CHECK_FALSE(fire_due(reminded->after, at("2026-03-10T12:59:00Z")));
+    auto const breached = fire_due(reminded->after, at("2026-03-10T13:00:00Z"));
+    REQUIRE(breached);
+    REQUIRE_FALSE(breached->notices.empty());
+    auto const& text = breached->notices.back().text;
+    CAPTURE(text);
+    CHECK(text.find("missed its initial response target of 1 business day, due Mon 9 Mar 2026 18:00 EDT") !=
+          std::string::npos);
+}
+
 TEST_CASE("lowering the severity recomputes from the original anchor")
 {
     auto c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));   // due 10:00

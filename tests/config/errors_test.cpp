@@ -142,6 +142,19 @@ TEST_CASE("reminder_lead and reminder_fraction are mutually exclusive")
         "test.toml:2:21: severity.critical.reminder_fraction: 0 is out of range"));
 }
 
+TEST_CASE("a reminder lead must be shorter than the windows it reminds of")
+{
+    // Normal: 4h to respond, then weekly updates. A lead of 5h would fall before the clock starts.
+    CHECK(what_of("[severity.normal]\nreminder_lead = \"5h\"\n") ==
+          "test.toml:2:17: severity.normal.reminder_lead: 5h is not shorter than the initial response window "
+          "(4h): no reminder could come before its deadline");
+    CHECK(what_of("[severity.critical]\nreminder_lead = \"1h\"\n").find("not shorter than the initial response "
+                                                                        "window (1h)") != std::string::npos);
+    CHECK(what_of("[severity.low]\nreminder_lead = \"1d\"\n").find("(9h)") != std::string::npos);
+    CHECK(parse_ok("[severity.normal]\nreminder_lead = \"3h\"\n").rules.policy(bot::severity::normal).reminder_lead ==
+          bot::business_span{std::chrono::hours{3}, 0, 0});
+}
+
 TEST_CASE("the escalation ladder needs a step and a further escalation needs a target")
 {
     CHECK(what_of("[escalation]\nrepeat = []\n") ==
