@@ -2,6 +2,7 @@
 
 #include "bot/describe.hpp"
 #include "bot/sla.hpp"
+#include "bot/utf8.hpp"
 
 #include <fmt/format.h>
 
@@ -350,6 +351,16 @@ outcome reply(const case_record& c, const actor& who, const std::string& text, c
                  fmt::format("Thanks, {}: {} is back with the team and its status clock runs again.", who.name,
                              case_tag(c.id)),
                  true);
+    // Nobody watches a resolved case's clock: tell the team the customer wrote.
+    if (c.state == case_state::resolved) {
+        std::string excerpt{utf8_prefix(text, 300)};
+        if (excerpt.size() < text.size())
+            excerpt += "…";
+        d.notify(audience::agents, "customer_reply",
+                 fmt::format("{} wrote on resolved {}: {} (`reopen {}` if it needs more work)", who.name,
+                             case_tag(c.id), excerpt, c.id),
+                 true);
+    }
     return d.finish();
 }
 

@@ -235,6 +235,22 @@ TEST_CASE("a breach states the target as the program does")
           std::string::npos);
 }
 
+TEST_CASE("a customer's words on a resolved case reach the team")
+{
+    auto const c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));
+    auto const claimed = changed(claim(c, ana(), at("2026-03-09T13:10:00Z")));
+    auto const resolved = changed(resolve(claimed.after, ana(), "fixed in 4.2", at("2026-03-09T14:00:00Z")));
+    REQUIRE(resolved.after.state == case_state::resolved);
+    auto const wrote = changed(reply(resolved.after, carol(), "Still failing after the upgrade", at("2026-03-09T15:00:00Z")));
+    CHECK(wrote.after.state == case_state::resolved);   // reopening stays the customer's choice
+    REQUIRE(has_notice(wrote, "customer_reply", audience::agents));
+    CHECK(wrote.notices.back().text.find("Still failing after the upgrade") != std::string::npos);
+    CHECK(wrote.notices.back().mention_owner);
+    // On an open case the thread already shows it: no extra notice.
+    auto const open_note = changed(reply(claimed.after, carol(), "More detail", at("2026-03-09T13:20:00Z")));
+    CHECK_FALSE(has_notice(open_note, "customer_reply", audience::agents));
+}
+
 TEST_CASE("lowering the severity recomputes from the original anchor")
 {
     auto c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));   // due 10:00
