@@ -58,6 +58,14 @@ const channel_link* directory::channel(platform where, std::string_view channel_
     return it == channels_.end() ? nullptr : &*it;
 }
 
+std::string directory::answers_shown_to(platform where, std::string_view channel_id) const
+{
+    if (where != platform::teams)
+        return {};
+    auto const* link = channel(where, channel_id);
+    return link ? link->customer : std::string{};
+}
+
 const channel_link* directory::any_channel(std::string_view channel_id) const noexcept
 {
     auto it = std::find_if(channels_.begin(), channels_.end(), [&](auto const& c) { return c.channel == channel_id; });

@@ -74,6 +74,10 @@ public:
     const person* find_person(std::string_view id) const noexcept;
     const person* person_on(platform where, std::string_view platform_user) const noexcept;
     const channel_link* channel(platform where, std::string_view channel_id) const noexcept;
+    // The customer whose channel this is when everyone in it sees every answer (Teams,
+    // where the bot cannot answer one person alone): only that customer's cases may
+    // come up there, whoever asks. Empty elsewhere.
+    std::string answers_shown_to(platform where, std::string_view channel_id) const;
     // A channel id on any platform (for the CLI, where ids are unique enough).
     const channel_link* any_channel(std::string_view channel_id) const noexcept;
     std::vector<const person*> leads() const;

@@ -25,6 +25,12 @@ result<reply> dispatcher::run(std::string_view text, const invocation& in, conte
     auto const& cmd = std::get<command>(parsed);
     if (!may_run(in.who.who, cmd.what))
         return reply::refusal(fmt::format("Only {} can use `{}`.", who_may(cmd.what), name_of(cmd.what)));
+    // Where the whole channel sees every answer (a customer's Teams channel), another
+    // organisation's customer gets nothing but help: no list, no contacts, no case.
+    if (!in.who.is_staff() && !in.scope_customer.empty() && in.who.customer != in.scope_customer &&
+        cmd.what != verb::help)
+        return reply::refusal("This channel belongs to another organisation, and everyone in it sees my answers. "
+                              "Ask in your own organisation's support channel.");
     auto const h = handlers_.find(cmd.what);
     if (h == handlers_.end())
         return reply::refusal(fmt::format("`{}` is not available here.", name_of(cmd.what)));

@@ -33,13 +33,17 @@ result<reply> new_case(const command& cmd, const invocation& in, context& ctx)
     }
     if (customer.empty())
         return reply::refusal("I can't tell which organisation you are with, so I can't file a case here.");
-    // A customer's case lives in its own channel: filed from another customer's channel
-    // (a channel two organisations share), its card and every update would show there.
+    // A customer's case lives in its organisation's channel: its card and every update
+    // go where the case was filed, so from another customer's channel, the team's own
+    // channels or any other conversation they would show to the wrong people.
     if (!in.who.is_staff()) {
         auto const* link = ctx.people.channel(in.where, in.channel);
         if (link && !link->customer.empty() && link->customer != customer)
             return reply::refusal("This channel belongs to another organisation, so I can't file your case here. "
                                   "Open it in your own organisation's support channel.");
+        if (!link || link->customer.empty())
+            return reply::refusal("Cases are filed in your organisation's support channel, where the team answers "
+                                  "them. Open it there.");
     }
 
     auto const level = cmd.level.value_or(severity::normal);

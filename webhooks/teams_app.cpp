@@ -138,8 +138,7 @@ std::optional<commands::reply> teams_app::act(const desk_snapshot& desk, const t
     in.thread = a.thread_root;
     // Everyone in a Teams channel sees every answer: in a customer's channel only that
     // customer's cases may come up, whoever asks.
-    if (auto const* link = desk.people.channel(platform::teams, a.channel); link && !link->customer.empty())
-        in.scope_customer = link->customer;
+    in.scope_customer = desk.people.answers_shown_to(platform::teams, a.channel);
     commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, dedupe_key(a)};
 
     auto text = strip_teams_markup(a.text, a.mentions, [&](const teams_mention& m) { return mentioned(desk, a, m); });

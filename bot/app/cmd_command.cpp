@@ -69,6 +69,7 @@ int run_cmd(const args& a)
     in.where = platform_of(s.people, *channel);
     in.channel = *channel;
     in.who = resolve_actor(s.people, *user, in.where, *channel);
+    in.scope_customer = s.people.answers_shown_to(in.where, *channel);   // as the server would
 
     auto const before = store->recent_outbox(1);
     if (!before)

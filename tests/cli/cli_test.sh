@@ -62,6 +62,9 @@ check "…and is told who may" "Only the support team can use" "$out"
 status "gus cannot see acme's case" 1 "$casebot" cmd --config "$config" --db "$db" --as gus \
     --channel 19:globex@thread.tacv2 "show 1"
 check "…and learns nothing" "I can't find #1 among the cases you can see." "$out"
+status "an agent in globex's Teams channel, which sees every answer, cannot show acme's case" 1 \
+    "$casebot" cmd --config "$config" --db "$db" --as raj --channel 19:globex@thread.tacv2 "show 1"
+check "…as the server answers there" "I can't find #1" "$out"
 status "a command that is not UTF-8 is refused" 2 "$casebot" cmd --config "$config" --db "$db" \
     --as ana --channel C0ACME "$(printf 'note 1 caf\xe9')"
 check "…saying why" "not UTF-8" "$out"

@@ -22,6 +22,7 @@ struct desk {
         in.who = who;
         in.where = people.any_channel(channel) ? people.any_channel(channel)->where : platform::slack;
         in.channel = std::string{channel};
+        in.scope_customer = people.answers_shown_to(in.where, channel);   // as the servers do
         auto out = dispatch.run(text, in, ctx);
         REQUIRE(out.has_value());
         return *out;

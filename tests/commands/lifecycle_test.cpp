@@ -101,6 +101,36 @@ TEST_CASE("a customer cannot file a case in another customer's channel, where it
     CHECK(d.store.get(*r.case_ref).customer == "globex");
 }
 
+TEST_CASE("a customer files cases only in their organisation's channel, where the answers go")
+{
+    desk d;
+    // The team's own channel and a conversation that is no one's: the card would go there.
+    for (auto channel : {std::string_view{agents_channel}, std::string_view{"D0CAROLDM"}}) {
+        CAPTURE(channel);
+        auto const r = d.run(carol(), "new normal error Export fails", channel);
+        CHECK(r.kind == reply_kind::refusal);
+        CHECK(contains(r.text, "your organisation's support channel"));
+    }
+    CHECK(d.store.size() == 0);
+}
+
+TEST_CASE("in another customer's Teams channel, where everyone sees the answers, a customer gets only help")
+{
+    desk d;
+    d.open();   // acme's case, by carol
+    REQUIRE(d.run(carol(), "contacts add carol@acme.example").kind == reply_kind::ok);
+    for (auto text : {"list all", "list", "contacts", "contacts add evil@example.com", "show 1", "sla"}) {
+        CAPTURE(text);
+        auto const r = d.run(carol(), text, globex_channel);
+        CHECK(r.kind == reply_kind::refusal);
+        CHECK_FALSE(contains(r.text, "Invoices"));
+        CHECK_FALSE(contains(r.text, "carol@acme.example"));
+    }
+    CHECK(d.run(carol(), "help", globex_channel).kind != reply_kind::refusal);
+    // In her own channel nothing changed.
+    CHECK(contains(d.run(carol(), "contacts").text, "carol@acme.example"));
+}
+
 TEST_CASE("assign reaches only people on the support team")
 {
     desk d;
