@@ -30,14 +30,19 @@ bool strip_mention(std::string& text, std::string_view bot_user)
     return true;
 }
 
-// Slack's own markup in a message (<@U…>, <https://…|label>) stays as typed; only
-// the first line becomes the title.
+// Slack's own markup in a message (<@U…>, <https://…|label>) stays as typed; the
+// first line with words on it becomes the title.
 std::string title_of(std::string_view text)
 {
-    auto line = std::string{text.substr(0, text.find('\n'))};
-    if (line.empty())
-        line = "(no text)";
-    return line;
+    constexpr std::string_view blank = " \t\r\n";
+    for (std::size_t start = 0; start < text.size();) {
+        auto const end = std::min(text.find('\n', start), text.size());
+        auto line = text.substr(start, end - start);
+        if (auto const first = line.find_first_not_of(blank); first != std::string_view::npos)
+            return std::string{line.substr(first, line.find_last_not_of(blank) - first + 1)};
+        start = end + 1;
+    }
+    return "(no text)";
 }
 
 bool is_command(const std::string& text)

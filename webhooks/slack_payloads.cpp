@@ -84,6 +84,36 @@ decoded<interaction> decode_view_submission(const json::object& p)
 }
 }  // namespace
 
+std::string slack_plain_text(std::string_view text)
+{
+    // Slack sends &, < and > of what people typed as entities (its own markup, <@U…>
+    // and links, uses the bare characters); nothing else is encoded.
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        if (text[i] == '&') {
+            auto const rest = text.substr(i);
+            if (rest.starts_with("&lt;")) {
+                out += '<';
+                i += 4;
+                continue;
+            }
+            if (rest.starts_with("&gt;")) {
+                out += '>';
+                i += 4;
+                continue;
+            }
+            if (rest.starts_with("&amp;")) {
+                out += '&';
+                i += 5;
+                continue;
+            }
+        }
+        out += text[i++];
+    }
+    return out;
+}
+
 decoded<slash_command> decode_slash_command(std::string_view form_body)
 {
     auto const f = parse_form(form_body);
@@ -94,7 +124,7 @@ decoded<slash_command> decode_slash_command(std::string_view form_body)
     c.channel_id = field(*f, "channel_id");
     c.user_id = field(*f, "user_id");
     c.command = field(*f, "command");
-    c.text = field(*f, "text");
+    c.text = slack_plain_text(field(*f, "text"));
     c.response_url = field(*f, "response_url");
     c.trigger_id = field(*f, "trigger_id");
     c.api_app_id = field(*f, "api_app_id");
@@ -133,7 +163,7 @@ decoded<events_payload> decode_events(std::string_view json_body)
     e.user_team = str(*event, "user_team");
     if (e.user_team.empty())
         e.user_team = str(*event, "team");
-    e.text = str(*event, "text");
+    e.text = slack_plain_text(str(*event, "text"));
     e.ts = str(*event, "ts");
     e.thread_ts = str(*event, "thread_ts");
     e.bot_id = str(*event, "bot_id");

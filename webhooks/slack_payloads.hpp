@@ -29,6 +29,10 @@ struct slash_command {
     std::string trigger_id;
     std::string api_app_id;
 };
+// What a person typed, from the text Slack sends for a message or slash command,
+// which carries their &, < and > as &amp;, &lt; and &gt; (Slack's markup stays as is).
+std::string slack_plain_text(std::string_view text);
+
 decoded<slash_command> decode_slash_command(std::string_view form_body);
 
 struct url_verification {

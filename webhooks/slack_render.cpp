@@ -13,15 +13,26 @@ namespace {
 constexpr std::size_t max_header = 150;      // Block Kit header text limit
 constexpr std::size_t max_section = 2900;    // section text limit is 3000
 constexpr std::size_t max_field = 1900;      // field text limit is 2000
+constexpr std::size_t max_text_sections = 40;   // of the 50 blocks a message may have
+
+// Where to cut escaped mrkdwn `text` to keep at most `limit` bytes: never inside a
+// UTF-8 sequence, nor inside an entity (&amp;) that escaping made.
+std::size_t cut_point(std::string_view text, std::size_t limit)
+{
+    auto cut = std::min(limit, text.size());
+    while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut;
+    if (auto const amp = text.rfind('&', cut == 0 ? 0 : cut - 1);
+        amp != std::string_view::npos && cut - amp < 5 && text.substr(amp, cut - amp).find(';') == std::string_view::npos)
+        cut = amp;
+    return cut;
+}
 
 std::string clip(std::string text, std::size_t limit)
 {
     if (text.size() <= limit)
         return text;
-    auto cut = limit - 3;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
-        --cut;
-    return text.substr(0, cut) + "…";
+    return text.substr(0, cut_point(text, limit - 3)) + "…";
 }
 
 json::object plain(std::string text)
@@ -37,6 +48,26 @@ json::object mrkdwn(std::string text)
 json::object section(std::string text)
 {
     return {{"type", "section"}, {"text", mrkdwn(clip(std::move(text), max_section))}};
+}
+
+// Escaped mrkdwn `text` as sections: Slack refuses a section over 3,000 characters, so
+// long text (a list, a description and its history) is split between lines, and cut
+// with "…" only past `most` sections.
+void append_sections(json::array& blocks, std::string_view text, std::size_t most)
+{
+    for (std::size_t n = 1; !text.empty(); ++n) {
+        if (text.size() <= max_section || n == most) {
+            blocks.push_back(section(std::string{text}));
+            return;
+        }
+        auto cut = text.rfind('\n', max_section);
+        if (cut == std::string_view::npos || cut == 0)
+            cut = cut_point(text, max_section);
+        blocks.push_back(section(std::string{text.substr(0, cut)}));
+        text.remove_prefix(cut);
+        if (!text.empty() && text.front() == '\n')
+            text.remove_prefix(1);
+    }
 }
 
 json::object button(std::string_view action, std::string label, std::string value, std::string_view style = {})
@@ -104,7 +135,7 @@ std::string escape_mrkdwn(std::string_view text)
 json::object slack_reply(const commands::reply& r)
 {
     json::array blocks;
-    blocks.push_back(section(escape_mrkdwn(r.text)));
+    append_sections(blocks, escape_mrkdwn(r.text), max_text_sections);
     if (!r.fields.empty()) {
         json::array fields;
         for (auto const& f : r.fields) {

@@ -651,3 +651,25 @@ TEST_CASE("a reload that changes the support hours re-times open cases and their
     CHECK(w.bot->store().recent_outbox(50).value().size() == cards_before + 1);
     CHECK(w.bot->store().history(1).value().size() == history.size());
 }
+
+TEST_CASE("a message's title is its first line with words, read as the customer typed it")
+{
+    slack_world w;
+    // Slack sends the customer's "<" and "&" as entities; blank lines may come first.
+    auto const e = message_event("U0CAROL", "T0ACME", "C0ACME", "\n  \nTotals &lt; 0 &amp; rising  \nSince Friday.",
+                                 "1773064800.000400");
+    REQUIRE(w.event(e, "Ev0040").status == 200);
+    auto const c = w.bot->store().find(1).value();
+    REQUIRE(c.has_value());
+    CHECK(c->title == "Totals < 0 & rising");
+    // The card shows what was typed: as is in its plain-text header, escaped once in
+    // the message's mrkdwn text.
+    REQUIRE(w.delivered([](auto const& all) { return !all.empty(); }));
+    auto const post = w.posts_in("C0ACME").at(0);
+    auto const card = json::serialize(post.blocks);
+    CAPTURE(card);
+    CHECK(contains(card, R"("text":"#1 Totals < 0 & rising")"));
+    CHECK(contains(post.text, "Totals &lt; 0 &amp; rising"));
+    CHECK_FALSE(contains(card + post.text, "&amp;lt;"));
+    CHECK_FALSE(contains(card + post.text, "&amp;amp;"));
+}

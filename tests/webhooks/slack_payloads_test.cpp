@@ -18,6 +18,25 @@ TEST_CASE("a slash command form is decoded with its text intact")
     CHECK(c.value->trigger_id == "13.45");
 }
 
+TEST_CASE("the &, < and > people typed arrive as entities and are read back as typed")
+{
+    CHECK(slack_plain_text("a &lt; b &amp;&amp; c &gt; d") == "a < b && c > d");
+    // Slack's own markup uses the bare characters and stays; an entity typed as text was
+    // sent as &amp;lt; and comes back as typed.
+    CHECK(slack_plain_text("<@U0LEA> see <https://x.example|docs> &amp;lt;") == "<@U0LEA> see <https://x.example|docs> &lt;");
+    CHECK(slack_plain_text("&quot; &#39; & &am") == "&quot; &#39; & &am");
+    auto const c = decode_slash_command("team_id=T0ACME&channel_id=C0ACME&user_id=U0CAROL&command=%2Fcase"
+                                        "&text=new+low+question+Why+%26lt%3Btag%26gt%3B+%26amp%3B+more");
+    REQUIRE(c.value);
+    CHECK(c.value->text == "new low question Why <tag> & more");
+    auto p = decode_events(R"({"type":"event_callback","team_id":"T0VENDOR","event_id":"Ev9","event":{"type":)"
+                           R"("message","channel":"C0ACME","user":"U0CAROL","text":"1 &lt; 2 &amp; 3","ts":"1.2"}})");
+    REQUIRE(p.value);
+    auto const* e = std::get_if<slack_event>(&*p.value);
+    REQUIRE(e);
+    CHECK(e->text == "1 < 2 & 3");
+}
+
 TEST_CASE("malformed slash command bodies are refused with a reason")
 {
     CHECK_FALSE(decode_slash_command("channel_id=C1&command=%2Fcase").value);

@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 
 using namespace bot;
 using namespace bot::webhooks;
@@ -40,6 +41,43 @@ TEST_CASE("user text cannot ping the channel: &, < and > are escaped")
     m.text = "Title <!here>";
     m.mentions = {{"U0ANA", "Ana", false}, {"S0AGENTS", "agents", true}};
     CHECK(slack_text(m) == "<@U0ANA> <!subteam^S0AGENTS> Title &lt;!here&gt;");
+}
+
+TEST_CASE("long text goes out as several sections, split between lines, none over Slack's limit")
+{
+    commands::reply r;
+    for (int i = 1; i <= 50; ++i)
+        r.text += fmt::format("#{} {}\n", i, std::string(150, 'x'));
+    r.text += "the end";
+    auto const answer = slack_reply(r);
+    auto const& blocks = answer.at("blocks").as_array();
+    CHECK(blocks.size() > 1);
+    CHECK(blocks.size() <= 50);
+    std::string shown;
+    for (auto const& b : blocks) {
+        auto const& text = b.at("text").at("text").as_string();
+        CHECK(text.size() <= 3000);
+        shown += std::string{text} + "\n";
+    }
+    CHECK(shown.find("#50 ") != std::string::npos);   // every line, none cut away
+    CHECK(shown.find("the end") != std::string::npos);
+}
+
+TEST_CASE("a cut never splits an entity that escaping made")
+{
+    commands::reply r;
+    r.text = "Amps " + std::string(4000, '&');
+    auto const answer = slack_reply(r);
+    for (auto const& b : answer.at("blocks").as_array()) {
+        std::string const text{b.at("text").at("text").as_string()};
+        CHECK(text.size() <= 3000);
+        auto const last = text.rfind('&');
+        REQUIRE(last != std::string::npos);
+        CHECK(text.substr(last, 5) == "&amp;");   // the last entity is whole
+    }
+    std::string const fallback{answer.at("text").as_string()};
+    auto const cut = fallback.rfind('&');
+    CHECK(fallback.substr(cut, 5) == "&amp;");
 }
 
 TEST_CASE("the case card shows the case and offers the actions its state allows")
