@@ -320,7 +320,8 @@ outcome request_info(const case_record& c, const actor& agent, const std::string
     return d.finish();
 }
 
-outcome post_update(const case_record& c, const actor& agent, const std::string& text, const domain_context& ctx)
+outcome post_update(const case_record& c, const actor& agent, const std::string& text, const domain_context& ctx,
+                    bool in_case_thread)
 {
     if (is_finished(c.state))
         return finished_case(c);
@@ -332,14 +333,17 @@ outcome post_update(const case_record& c, const actor& agent, const std::string&
     d.respond(agent);
     if (!first)
         d.restart_status_clock();
-    d.notify(audience::case_thread, "update", fmt::format("Update on {} from {}: {}", case_tag(c.id), agent.name, text));
+    if (!in_case_thread)
+        d.notify(audience::case_thread, "update",
+                 fmt::format("Update on {} from {}: {}", case_tag(c.id), agent.name, text));
     return d.finish();
 }
 
-outcome reply(const case_record& c, const actor& who, const std::string& text, const domain_context& ctx)
+outcome reply(const case_record& c, const actor& who, const std::string& text, const domain_context& ctx,
+              bool in_case_thread)
 {
     if (who.is_staff())
-        return post_update(c, who, text, ctx);
+        return post_update(c, who, text, ctx, in_case_thread);
     if (c.state == case_state::closed || c.state == case_state::declined)
         return finished_case(c);
     draft d{c, ctx};

@@ -53,10 +53,14 @@ outcome acknowledge(const case_record& c, const actor& agent, const std::string&
 outcome request_info(const case_record& c, const actor& agent, const std::string& question,
                      const domain_context& ctx);
 // An agent posts a status update: the status clock restarts.
-outcome post_update(const case_record& c, const actor& agent, const std::string& text, const domain_context& ctx);
+// `in_case_thread`: written in the case's own thread, where everyone already reads it,
+// so nothing repeats it there.
+outcome post_update(const case_record& c, const actor& agent, const std::string& text, const domain_context& ctx,
+                    bool in_case_thread = false);
 // A reply in the case's conversation: from an agent it is the response or a status
 // update; from a customer it adds details and resumes a case waiting on them.
-outcome reply(const case_record& c, const actor& who, const std::string& text, const domain_context& ctx);
+outcome reply(const case_record& c, const actor& who, const std::string& text, const domain_context& ctx,
+              bool in_case_thread = false);
 // Staff change the severity (reason required); customers ask for Critical (a lead
 // decides) or lower/raise among normal and low directly.
 outcome change_severity(const case_record& c, const actor& who, severity level, const std::string& reason,

@@ -105,7 +105,7 @@ bool slack_app::on_message(event_context& ec)
         commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, ec.key};
         auto out = commands::change_case(
             in, ctx, (*found)->id,
-            [&](const case_record& c, const domain_context& dc) { return bot::reply(c, *who, text, dc); },
+            [&](const case_record& c, const domain_context& dc) { return bot::reply(c, *who, text, dc, true); },
             [](const case_record&) { return commands::reply::ok(""); });
         if (!out && out.error() != errc::duplicate) {
             d_.log->error("slack: thread reply on #{} failed: {}", (*found)->id, out.error().message());

@@ -196,7 +196,11 @@ json::array case_card_blocks(const case_record& c, wall_time now, const program&
                                           {"confirm", plain("Resolve")},
                                           {"deny", plain("Not yet")}};
         actions.push_back(std::move(resolve));
-        blocks.push_back(json::object{{"type", "actions"}, {"block_id", "case_actions"}, {"elements", std::move(actions)}});
+        // A new block_id for each version of the card: Slack keeps what a person picked in
+        // a block whose id it has seen, so an edited card would show a stale selection.
+        blocks.push_back(json::object{{"type", "actions"},
+                                      {"block_id", fmt::format("case_actions_v{}", c.version)},
+                                      {"elements", std::move(actions)}});
     }
     return blocks;
 }

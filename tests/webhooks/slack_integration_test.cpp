@@ -211,6 +211,10 @@ TEST_CASE("thread replies: the agent's is the response, the customer's resumes a
     REQUIRE(c.has_value());
     CHECK(c->state == case_state::responded);
     CHECK(c->responded_at == w.clock.now());
+    // Everyone in the thread read Ana's words: the bot does not repeat them there.
+    w.bot->deliver_now();
+    for (auto const& m : w.posts_in("C0ACME"))
+        CHECK_FALSE(contains(m.text, "Looking into it now"));
 
     w.command("U0ANA", "C0ACME", "info 1 Which browser?");
     CHECK(w.bot->store().find(1).value()->state == case_state::waiting);

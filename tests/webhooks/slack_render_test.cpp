@@ -100,7 +100,11 @@ TEST_CASE("the case card shows the case and offers the actions its state allows"
     c.assignee_name = "Ana Alvarez";
     c.responded_at = utc("2026-03-09T13:05:00Z");
     c.state = case_state::responded;
+    c.version = 2;
     auto const claimed = all_text(case_card_blocks(c, utc("2026-03-09T13:10:00Z"), bot::test::default_program(), people));
+    // Each version of the card has its own actions block id, so Slack keeps no stale pick.
+    CHECK(text.find("\"case_actions_v0\"") != std::string::npos);
+    CHECK(claimed.find("\"case_actions_v2\"") != std::string::npos);
     CHECK(claimed.find("\"case_claim\"") == std::string::npos);
     CHECK(claimed.find("\"case_ack\"") == std::string::npos);
     CHECK(claimed.find("Ana Alvarez") != std::string::npos);
