@@ -21,7 +21,9 @@ constexpr std::array<verb_info, all_verbs.size()> verbs{{
     {verb::ack, "ack", "ack <id> [text]", "acknowledge a case; counts as its initial response"},
     {verb::info, "info", "info <id> <question>", "ask the customer for information; pauses the status clock"},
     {verb::update, "update", "update <id> <text>", "post a status update; restarts the status clock"},
-    {verb::note, "note", "note <id> <text>", "add details to a case (a customer's note resumes a waiting case)"},
+    {verb::note, "note", "note <id> <text>",
+     "add details to a case, in its thread for everyone there (an agent's counts as an update; a customer's "
+     "resumes a waiting case)"},
     {verb::severity, "severity", "severity <id> <critical|normal|low> <reason>",
      "change the severity (customers ask for Critical; a lead decides)"},
     {verb::approve, "approve", "approve <id>", "approve a customer's request for Critical"},
