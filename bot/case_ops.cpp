@@ -109,11 +109,10 @@ public:
 
 private:
     void fire(const alarm& a);
-    // Counts as done the ping ladder's steps after `due` that have passed by now, or
-    // would follow the notice just sent within half the ladder's first interval: after
+    // Counts as done the ping ladder's steps after `due` that fall by `until`: after
     // downtime, or a change that made a target already missed, one notice stands for
-    // them, and the next comes no sooner than that.
-    void pass_ladder_steps(sla_clock& clk, wall_time due);
+    // them.
+    void pass_ladder_steps(sla_clock& clk, wall_time due, wall_time until);
 
     const domain_context& ctx_;
     case_change change_;
@@ -135,12 +134,11 @@ std::string who_has_it(const case_record& c)
     return c.assignee.empty() ? "unclaimed" : "assigned to " + c.assignee_name;
 }
 
-void draft::pass_ladder_steps(sla_clock& clk, wall_time due)
+void draft::pass_ladder_steps(sla_clock& clk, wall_time due, wall_time until)
 {
-    auto const quiet_until = cal().add(ctx_.now, rules().ping_offset(c().level, 1) / 2);
     // The ladder only grows (its last step repeats), so this ends; the bound guards
     // against a broken program.
-    for (int guard = 0; guard < 1000 && cal().add(due, rules().ping_offset(c().level, clk.pings + 1)) < quiet_until;
+    for (int guard = 0; guard < 1000 && cal().add(due, rules().ping_offset(c().level, clk.pings + 1)) <= until;
          ++guard)
         ++clk.pings;
 }
@@ -168,8 +166,10 @@ void draft::fire(const alarm& a)
         clk.breached = true;
         // Found late (after downtime): the breach notice, which says how late, stands for
         // the ladder's steps already passed; the next ping comes at the next step.
+        // A breach found late also stands for a step due within half the ladder's first
+        // interval: no "still breached" a minute after it.
         if (!rules().escalation().repeat.empty())
-            pass_ladder_steps(clk, due);
+            pass_ladder_steps(clk, due, cal().add(ctx_.now, rules().ping_offset(c().level, 1) / 2));
         auto const target = target_text(c(), a.clock, rules());
         event(bot_actor, "breach", fmt::format("{} target of {} missed; it was due {}", what, target,
                                                cal().local_text(due)));
@@ -182,7 +182,7 @@ void draft::fire(const alarm& a)
     case alarm_kind::ping: {
         // After downtime, several steps may have passed: record them all, ping once.
         ++clk.pings;
-        pass_ladder_steps(clk, due);
+        pass_ladder_steps(clk, due, ctx_.now);
         auto const late = format_duration(cal().between(due, ctx_.now));
         event(bot_actor, "ping", fmt::format("{} still missing, {} late (ping {})", what, late, clk.pings));
         notify(audience::leads, "ping",

@@ -54,9 +54,13 @@ bool is_late(const calendar& cal, wall_time due, wall_time at)
 void refresh_deadlines(case_record& c, const program& p)
 {
     auto const& cal = p.calendar_for(c.level);
-    c.initial.due.reset();
-    if (is_covered(c.kind) && c.initial.anchor)
-        c.initial.due = cal.add(*c.initial.anchor, p.initial_window(c.level));
+    // Once given, the initial response's deadline is history: a later change of severity
+    // or of the support hours does not make that response late or on time after the fact.
+    if (!c.responded_at) {
+        c.initial.due.reset();
+        if (is_covered(c.kind) && c.initial.anchor)
+            c.initial.due = cal.add(*c.initial.anchor, p.initial_window(c.level));
+    }
 
     c.status.due.reset();
     if (is_running(c, sla_kind::status_update, p))

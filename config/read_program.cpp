@@ -169,16 +169,20 @@ severity_policy read_severity(table_reader& t, severity_policy p, const calendar
         p.reminder_lead = *lead;
         p.reminder_fraction = 0.0;
     }
-    if (lead) {
+    if (p.reminder_fraction == 0.0) {
         // A lead as long as a window would fall when its clock starts: no reminder at all.
+        // The lead may be the default one, left as it was while a window shrank.
         auto const cal = p.around_the_clock ? calendar::around_the_clock(support_hours.zone()) : support_hours;
         auto const length = cal.length(p.reminder_lead);
+        auto const what = lead ? format_duration(length)
+                               : fmt::format("the reminder lead this severity keeps by default, {},",
+                                             format_duration(length));
         auto check = [&](const business_span& window, std::string_view which) {
-            if (length >= cal.length(window))
+            if (length > std::chrono::seconds{0} && length >= cal.length(window))
                 fail(t.where("reminder_lead"),
                      fmt::format("{} is not shorter than the {} window ({}): no reminder could come before its "
-                                 "deadline",
-                                 format_duration(length), which, format_duration(cal.length(window))));
+                                 "deadline; set a shorter reminder_lead",
+                                 what, which, format_duration(cal.length(window))));
         };
         check(p.initial_response, "initial response");
         if (p.status_update)

@@ -80,7 +80,9 @@ std::unique_ptr<store::sqlite_store> open_store(const config::settings& s, store
 {
     if (use == store_use::existing && s.database != ":memory:") {
         std::error_code ec;
-        if (!std::filesystem::exists(s.database, ec))
+        // A path that cannot be looked at (a directory this user may not enter) is left to
+        // the open below, whose failure says why.
+        if (!std::filesystem::exists(s.database, ec) && !ec)
             throw startup_error("no database at " + s.database +
                                 ": `casebot serve` or `casebot migrate` creates it (is --db, or `database` in "
                                 "the configuration, the one the server uses?)");

@@ -21,9 +21,11 @@ Runs the bot: the Slack endpoints (POST /slack/commands, /slack/events,
 /slack/interactions), GET /healthz, the scheduler and the delivery worker.
 --listen and --db override the config file. Secrets and endpoints come from the
 environment: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_URL.
-SIGTERM or SIGINT stop it gracefully; SIGHUP reloads the config file (not the
-listen address, TLS or database, which need a restart) and re-times open cases
-whose deadlines moved. CASEBOT_LOG_LEVEL sets the log level: trace, debug, info
+SIGTERM or SIGINT stop it gracefully. SIGHUP reloads customers, channels, people,
+routing, support hours, holidays, targets, the vendor's name and Teams webhook
+tokens from the config file, and re-times open cases whose deadlines moved; the
+rest ([server], [scheduler], [delivery], the database, app credentials) is read
+at start only. CASEBOT_LOG_LEVEL sets the log level: trace, debug, info
 (the default), warn, error, critical or off.)";
 
 // CASEBOT_LOG_LEVEL, in any case. spdlog reads a name it does not know as "off", which
@@ -79,6 +81,8 @@ int run_serve(const args& a)
             if (signal == SIGHUP) {
                 try {
                     auto reloaded = load_settings_for(opts);
+                    if (auto listen = opts.get("listen"))
+                        reloaded.server.listen = *listen;   // --listen still overrides the file
                     bot.reload(std::move(reloaded));
                 } catch (const std::exception& e) {
                     log->error("reload refused, keeping the running configuration: {}", e.what());

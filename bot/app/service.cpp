@@ -161,8 +161,10 @@ struct service::impl {
     {
         std::lock_guard lock{pass_mutex};
         auto const now = clock.now();
+        // The flag before the snapshot: a reload in between is then re-timed by its own pass.
+        bool const retime = retime_due.exchange(false);
         auto const snapshot = desk.get();
-        if (retime_due.exchange(false)) {
+        if (retime) {
             // First after a start or a reload: deadlines stored under other support hours,
             // holidays or targets move to the current ones.
             auto const moved = retime_open_cases(*store, snapshot->rules, snapshot->people, now,

@@ -187,6 +187,49 @@ TEST_CASE("a target missed just before the ping ladder's next step is not pinged
     CHECK(next_alarm(soon.after, sla_kind::initial_response, default_program())->at == utc("2026-03-09T15:00:00Z"));
 }
 
+TEST_CASE("a routine ping keeps every step of a ladder whose later steps are short")
+{
+    auto const base = default_program();
+    escalation_policy hourly_after_four;
+    hourly_after_four.repeat = {business_span{std::chrono::hours{4}, 0, 0}, business_span{std::chrono::hours{1}, 0, 0}};
+    program const rules{base.support_hours(),
+                        {base.policy(severity::critical), base.policy(severity::normal), base.policy(severity::low)},
+                        hourly_after_four};
+    auto const ctx = [&](const char* when) { return domain_context{rules, utc(when), "TekStack"}; };
+    auto c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));   // due Mon 10:00 EDT
+    refresh_deadlines(c, rules);
+    auto step = fire_due(c, ctx("2026-03-09T13:45:00Z"));   // the reminder
+    REQUIRE(step);
+    step = fire_due(step->after, ctx("2026-03-09T14:00:00Z"));   // the breach, on time
+    REQUIRE(step);
+    step = fire_due(step->after, ctx("2026-03-09T18:00:00Z"));   // ping 1: 4h past the deadline
+    REQUIRE(step);
+    CHECK(step->after.initial.pings == 1);
+    // Then hourly: the next comes at 5h, not skipped for falling soon after the last.
+    CHECK(next_alarm(step->after, sla_kind::initial_response, rules)->at == utc("2026-03-09T19:00:00Z"));
+}
+
+TEST_CASE("new support hours re-time a running clock but not a response already given")
+{
+    auto const c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));   // due 13:00 EDT
+    auto const claimed = changed(claim(c, ana(), at("2026-03-09T16:00:00Z")));              // 12:00: on time
+    // Normal's first response shrinks to 2h: the claim stays on time, nothing to re-time...
+    auto const base = default_program();
+    auto normal = base.policy(severity::normal);
+    normal.initial_response = business_span{std::chrono::hours{2}, 0, 0};
+    program const faster{base.support_hours(), {base.policy(severity::critical), normal, base.policy(severity::low)},
+                         base.escalation()};
+    domain_context const later{faster, utc("2026-03-09T17:00:00Z"), "TekStack"};
+    CHECK_FALSE(retime(claimed.after, later));
+    CHECK(deadline_text(claimed.after, sla_kind::initial_response, utc("2026-03-09T17:00:00Z"), faster)
+              .find("(late)") == std::string::npos);
+    // ...while an open case's deadline moves to 11:00 EDT, with a history line.
+    auto const moved = retime(c, later);
+    REQUIRE(moved);
+    CHECK(*moved->after.initial.due == utc("2026-03-09T15:00:00Z"));
+    CHECK(moved->events.front().what == "retimed");
+}
+
 TEST_CASE("a deadline at closing time is missed only when support opens again")
 {
     // Fri 6 Mar 17:00 EST, critical: 1 business hour, due Fri 18:00 EST (23:00Z), the close.

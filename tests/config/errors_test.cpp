@@ -147,7 +147,11 @@ TEST_CASE("a reminder lead must be shorter than the windows it reminds of")
     // Normal: 4h to respond, then weekly updates. A lead of 5h would fall before the clock starts.
     CHECK(what_of("[severity.normal]\nreminder_lead = \"5h\"\n") ==
           "test.toml:2:17: severity.normal.reminder_lead: 5h is not shorter than the initial response window "
-          "(4h): no reminder could come before its deadline");
+          "(4h): no reminder could come before its deadline; set a shorter reminder_lead");
+    // A window shrunk under the default lead (normal: 1h) is caught too.
+    CHECK(what_of("[severity.normal]\ninitial_response = \"1h\"\n").find(
+              "the reminder lead this severity keeps by default, 1h, is not shorter than the initial response "
+              "window (1h)") != std::string::npos);
     CHECK(what_of("[severity.critical]\nreminder_lead = \"1h\"\n").find("not shorter than the initial response "
                                                                         "window (1h)") != std::string::npos);
     CHECK(what_of("[severity.low]\nreminder_lead = \"1d\"\n").find("(9h)") != std::string::npos);
