@@ -164,10 +164,9 @@ void draft::fire(const alarm& a)
     }
     case alarm_kind::breach: {
         clk.breached = true;
-        // Found late (after downtime): the breach notice, which says how late, stands for
-        // the ladder's steps already passed; the next ping comes at the next step.
-        // A breach found late also stands for a step due within half the ladder's first
-        // interval: no "still breached" a minute after it.
+        // Found late (downtime, a severity raised past a missed target): the breach notice,
+        // which says how late, stands for the ladder's steps already passed and any due
+        // within half its first interval, so no "still breached" follows a minute after.
         if (!rules().escalation().repeat.empty())
             pass_ladder_steps(clk, due, cal().add(ctx_.now, rules().ping_offset(c().level, 1) / 2));
         auto const target = target_text(c(), a.clock, rules());
@@ -357,12 +356,9 @@ outcome reply(const case_record& c, const actor& who, const std::string& text, c
                  true);
     // Nobody watches a resolved case's clock: tell the team the customer wrote.
     if (c.state == case_state::resolved) {
-        std::string excerpt{utf8_prefix(text, 300)};
-        if (excerpt.size() < text.size())
-            excerpt += "…";
         d.notify(audience::agents, "customer_reply",
                  fmt::format("{} wrote on resolved {}: {} (`reopen {}` if it needs more work)", who.name,
-                             case_tag(c.id), excerpt, c.id),
+                             case_tag(c.id), shorten(text, 300), c.id),
                  true);
     }
     return d.finish();
@@ -595,7 +591,7 @@ std::optional<case_change> retime(const case_record& c, const domain_context& ct
         return std::nullopt;
     auto const& cal = ctx.rules.calendar_for(c.level);
     std::string detail = "deadlines recomputed: the support hours or targets changed";
-    if (recomputed.initial.due && recomputed.initial.due != c.initial.due && is_running(c, sla_kind::initial_response, ctx.rules))
+    if (recomputed.initial.due && recomputed.initial.due != c.initial.due)
         detail += "; initial response now due " + cal.local_text(*recomputed.initial.due);
     if (recomputed.status.due && recomputed.status.due != c.status.due)
         detail += "; next status update now due " + cal.local_text(*recomputed.status.due);

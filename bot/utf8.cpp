@@ -53,4 +53,11 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexc
     return text.substr(0, cut);
 }
 
+std::string shorten(std::string_view text, std::size_t max_bytes)
+{
+    if (text.size() <= max_bytes)
+        return std::string{text};
+    return std::string{utf8_prefix(text, max_bytes)} + "…";
+}
+
 }  // namespace bot

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace bot {
@@ -13,5 +14,8 @@ bool valid_utf8(std::string_view text) noexcept;
 // The longest start of UTF-8 `text` of at most `max_bytes` bytes that does not cut a
 // character in two.
 std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept;
+
+// `text` itself when it fits in `max_bytes`, else its utf8_prefix followed by "…".
+std::string shorten(std::string_view text, std::size_t max_bytes);
 
 }  // namespace bot

@@ -10,14 +10,6 @@
 namespace bot::commands {
 namespace {
 constexpr std::size_t max_title = 200;
-
-// Cut at a character boundary of UTF-8 text, never inside a multi-byte sequence.
-std::string shorten(const std::string& text, std::size_t limit)
-{
-    if (text.size() <= limit)
-        return text;
-    return std::string{utf8_prefix(text, limit)} + "…";
-}
 }  // namespace
 
 // new [severity] [category] <title>: file a case for the channel's customer.

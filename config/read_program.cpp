@@ -169,6 +169,15 @@ severity_policy read_severity(table_reader& t, severity_policy p, const calendar
         p.reminder_lead = *lead;
         p.reminder_fraction = 0.0;
     }
+    if (fraction) {
+        if (!(*fraction > 0.0 && *fraction < 1.0))
+            fail(t.where("reminder_fraction"),
+                 fmt::format("{} is out of range; must be between 0 and 1, e.g. 0.25 (remind when a quarter "
+                             "of the window is left)",
+                             *fraction));
+        p.reminder_fraction = *fraction;
+        p.reminder_lead = {};
+    }
     if (p.reminder_fraction == 0.0) {
         // A lead as long as a window would fall when its clock starts: no reminder at all.
         // The lead may be the default one, left as it was while a window shrank.
@@ -187,15 +196,6 @@ severity_policy read_severity(table_reader& t, severity_policy p, const calendar
         check(p.initial_response, "initial response");
         if (p.status_update)
             check(*p.status_update, "status update");
-    }
-    if (fraction) {
-        if (!(*fraction > 0.0 && *fraction < 1.0))
-            fail(t.where("reminder_fraction"),
-                 fmt::format("{} is out of range; must be between 0 and 1, e.g. 0.25 (remind when a quarter "
-                             "of the window is left)",
-                             *fraction));
-        p.reminder_fraction = *fraction;
-        p.reminder_lead = {};
     }
     if (auto s = t.string("level_of_effort"))
         p.level_of_effort = std::move(*s);

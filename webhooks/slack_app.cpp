@@ -6,6 +6,7 @@
 #include "webhooks/form.hpp"
 #include "webhooks/http_responses.hpp"
 #include "webhooks/json_fields.hpp"
+#include "webhooks/queued_reply.hpp"
 #include "webhooks/signature.hpp"
 #include "webhooks/slack_api.hpp"
 #include "webhooks/slack_payloads.hpp"
@@ -331,18 +332,8 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
 bool slack_app::tell(const std::string& channel, const std::string& thread, const std::string& user,
                      const std::string& text, const std::string& dedupe_key)
 {
-    outbound_message m;
-    m.kind = "reply";
-    m.to = destination{platform::slack, channel, thread, false, false, user};
-    m.text = text;
-    auto const queued = d_.cases.enqueue(std::span{&m, 1}, dedupe_key);
-    if (!queued && queued.error() != errc::duplicate) {
-        d_.log->error("slack: cannot queue a reply: {}", queued.error().message());
-        return false;
-    }
-    if (d_.wake_delivery)
-        d_.wake_delivery();
-    return true;
+    return queue_reply(d_.cases, destination{platform::slack, channel, thread, false, false, user}, text, dedupe_key,
+                       *d_.log, d_.wake_delivery);
 }
 
 }  // namespace bot::webhooks

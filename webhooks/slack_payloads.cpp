@@ -1,5 +1,6 @@
 #include "webhooks/slack_payloads.hpp"
 
+#include "webhooks/entities.hpp"
 #include "webhooks/form.hpp"
 #include "webhooks/json_fields.hpp"
 
@@ -88,30 +89,8 @@ std::string slack_plain_text(std::string_view text)
 {
     // Slack sends &, < and > of what people typed as entities (its own markup, <@U…>
     // and links, uses the bare characters); nothing else is encoded.
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        if (text[i] == '&') {
-            auto const rest = text.substr(i);
-            if (rest.starts_with("&lt;")) {
-                out += '<';
-                i += 4;
-                continue;
-            }
-            if (rest.starts_with("&gt;")) {
-                out += '>';
-                i += 4;
-                continue;
-            }
-            if (rest.starts_with("&amp;")) {
-                out += '&';
-                i += 5;
-                continue;
-            }
-        }
-        out += text[i++];
-    }
-    return out;
+    static constexpr entity slack_entities[] = {{"&lt;", "<"}, {"&gt;", ">"}, {"&amp;", "&"}};
+    return decode_entities(text, slack_entities);
 }
 
 decoded<slash_command> decode_slash_command(std::string_view form_body)

@@ -5,6 +5,7 @@
 #include "webhooks/bot_framework_auth.hpp"
 #include "webhooks/budget.hpp"
 #include "webhooks/http_responses.hpp"
+#include "webhooks/queued_reply.hpp"
 #include "webhooks/signature.hpp"
 #include "webhooks/teams_payloads.hpp"
 #include "webhooks/teams_render.hpp"
@@ -173,18 +174,8 @@ bool teams_app::tell_thread(const teams_activity_in& a, const commands::reply& r
 {
     if (r.kind == commands::reply_kind::ok && r.case_ref)
         return true;
-    outbound_message m;
-    m.kind = "reply";
-    m.to = destination{platform::teams, a.channel, a.thread_root, false, false, {}};
-    m.text = reply_text(r);
-    auto const queued = d_.cases.enqueue(std::span{&m, 1}, dedupe_key(a) + ":" + std::string{purpose});
-    if (!queued && queued.error() != errc::duplicate) {
-        d_.log->error("teams: cannot queue an answer for the thread: {}", queued.error().message());
-        return false;
-    }
-    if (d_.wake_delivery)
-        d_.wake_delivery();
-    return true;
+    return queue_reply(d_.cases, destination{platform::teams, a.channel, a.thread_root, false, false, {}},
+                       reply_text(r), dedupe_key(a) + ":" + std::string{purpose}, *d_.log, d_.wake_delivery);
 }
 
 void teams_app::on_webhook(request&& req, const std::shared_ptr<const desk_snapshot>& desk, responder respond)

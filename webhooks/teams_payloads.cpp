@@ -1,5 +1,6 @@
 #include "webhooks/teams_payloads.hpp"
 
+#include "webhooks/entities.hpp"
 #include "webhooks/json_fields.hpp"
 
 #include <boost/json.hpp>
@@ -11,12 +12,6 @@ namespace json = boost::json;
 namespace {
 using json_fields::obj;
 using json_fields::str;
-
-void replace_all(std::string& s, std::string_view from, std::string_view to)
-{
-    for (auto p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size()))
-        s.replace(p, from.size(), to);
-}
 }  // namespace
 
 decoded<teams_activity_in> decode_teams_activity(std::string_view json_body)
@@ -161,12 +156,9 @@ std::string strip_teams_markup(std::string_view text, std::span<const teams_ment
         }
         out += text[i++];
     }
-    replace_all(out, "&nbsp;", " ");
-    replace_all(out, "&lt;", "<");
-    replace_all(out, "&gt;", ">");
-    replace_all(out, "&quot;", "\"");
-    replace_all(out, "&#39;", "'");
-    replace_all(out, "&amp;", "&");
+    static constexpr entity html_entities[] = {{"&nbsp;", " "},  {"&lt;", "<"},  {"&gt;", ">"},
+                                               {"&quot;", "\""}, {"&#39;", "'"}, {"&amp;", "&"}};
+    out = decode_entities(out, html_entities);
     auto const first = out.find_first_not_of(" \t\r\n");
     if (first == std::string::npos)
         return {};

@@ -155,6 +155,10 @@ TEST_CASE("a reminder lead must be shorter than the windows it reminds of")
     CHECK(what_of("[severity.critical]\nreminder_lead = \"1h\"\n").find("not shorter than the initial response "
                                                                         "window (1h)") != std::string::npos);
     CHECK(what_of("[severity.low]\nreminder_lead = \"1d\"\n").find("(9h)") != std::string::npos);
+    // A fraction replaces the lead: the default lead is not held against a short window.
+    CHECK(parse_ok("[severity.normal]\ninitial_response = \"30m\"\nreminder_fraction = 0.5\n")
+              .rules.policy(bot::severity::normal)
+              .reminder_fraction == 0.5);
     CHECK(parse_ok("[severity.normal]\nreminder_lead = \"3h\"\n").rules.policy(bot::severity::normal).reminder_lead ==
           bot::business_span{std::chrono::hours{3}, 0, 0});
 }
