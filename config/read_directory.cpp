@@ -1,5 +1,6 @@
 #include "config/destination.hpp"
 #include "config/sections.hpp"
+#include "config/slack_ids.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,6 +13,12 @@ namespace bot::config::detail {
 namespace {
 
 using seen_map = std::map<std::string, place, std::less<>>;
+
+void require_slack_id(slack_id_kind kind, std::string_view text, const place& where)
+{
+    if (auto problem = slack_id_problem(kind, text))
+        fail(where, std::move(*problem));
+}
 
 // The second of two equal values fails, naming where the first one is.
 void require_unique(seen_map& seen, const std::string& value, const place& where, std::string_view what)
@@ -48,6 +55,8 @@ team_identity read_team(table_reader& root)
     team_identity team;
     if (auto t = root.table("team")) {
         team.slack_team = t->string("slack_team").value_or("");
+        if (!team.slack_team.empty())
+            require_slack_id(slack_id_kind::team, team.slack_team, t->where("slack_team"));
         team.team_members_are_agents = t->boolean("team_members_are_agents").value_or(team.team_members_are_agents);
         team.teams_tenant = t->string("teams_tenant").value_or("");
         t->finish();
@@ -78,6 +87,8 @@ located<channel_link> read_channel(table_reader& t, std::string customer)
         fail(t.where("platform"), fmt::format("'{}' is not a platform; write \"slack\", \"teams\" or \"cli\"", name));
     link.where = *where;
     link.channel = t.required_string("id");
+    if (link.where == platform::slack)
+        require_slack_id(slack_id_kind::channel, link.channel, t.where("id"));
     link.customer = std::move(customer);
     link.opens = read_opens(t);
     if (auto url = t.string("workflows_url")) {
@@ -118,6 +129,8 @@ person read_person(table_reader& t, const seen_map& customers)
                                               p.id, to_string(p.who)));
     }
     p.slack_user = t.string("slack").value_or("");
+    if (!p.slack_user.empty())
+        require_slack_id(slack_id_kind::user, p.slack_user, t.where("slack"));
     p.teams_user = t.string("teams").value_or("");
     t.finish();
     return p;
@@ -177,6 +190,8 @@ routing read_routing(table_reader& root, const std::vector<located<channel_link>
         return routes;
     auto const agents = read_destinations(*t, "agents_channels");
     routes.slack_agents_group = t->string("slack_agents_group").value_or("");
+    if (!routes.slack_agents_group.empty())
+        require_slack_id(slack_id_kind::user_group, routes.slack_agents_group, t->where("slack_agents_group"));
     bool const leads_chosen = t->has("leads");
     routes.leads = read_leads(*t);
     auto const leads = read_destinations(*t, "leads_channels");
@@ -208,6 +223,8 @@ std::vector<located<destination>> read_destinations(table_reader& table, std::st
             fail(text.where, fmt::format("'{}' is not a destination; write \"slack:C0123ABCD\", "
                                          "\"teams:19:…@thread.tacv2\" or \"cli:agents\"",
                                          text.value));
+        if (d->where == platform::slack)
+            require_slack_id(slack_id_kind::channel, d->channel, text.where);
         if (std::any_of(out.begin(), out.end(), [&](auto const& o) { return o.value == *d; }))
             fail(text.where, fmt::format("'{}' is listed twice", text.value));
         out.push_back({std::move(*d), text.where});
@@ -229,6 +246,7 @@ bot::directory read_directory(table_reader& root, std::vector<located<destinatio
         require_unique(customer_ids, org.id, t.where("id"), "customer id");
         org.name = t.string("name").value_or(org.id);
         for (auto& slack_team : t.strings("slack_teams").value_or(std::vector<located<std::string>>{})) {
+            require_slack_id(slack_id_kind::team, slack_team.value, slack_team.where);
             if (!team.slack_team.empty() && slack_team.value == team.slack_team)
                 fail(slack_team.where, fmt::format("'{}' is our own Slack team ([team] slack_team), not a "
                                                    "customer's",

@@ -1,4 +1,5 @@
 #include "config/sections.hpp"
+#include "config/slack_ids.hpp"
 
 #include <fmt/format.h>
 
@@ -75,9 +76,15 @@ void read_server(table_reader& t, server_settings& out)
 void read_slack(table_reader& t, slack_settings& out)
 {
     out.signing_secret = t.string("signing_secret").value_or("");
-    out.bot_token = t.string("bot_token").value_or("");
+    out.bot_token = secret_text(t.string("bot_token").value_or(""));
+    if (!out.bot_token.empty())
+        if (auto problem = slack_bot_token_problem(out.bot_token))
+            fail(t.where("bot_token"), std::move(*problem));
     read_url(t, "api_url", out.api_url);
     out.bot_user = t.string("bot_user").value_or("");
+    if (!out.bot_user.empty())
+        if (auto problem = slack_id_problem(slack_id_kind::user, out.bot_user))
+            fail(t.where("bot_user"), std::move(*problem));
     t.finish();
 }
 
@@ -157,7 +164,11 @@ void apply_environment(settings& out, const env_lookup& given)
 {
     auto const env = given ? given : no_env();
     fill(out.slack.signing_secret, env, "SLACK_SIGNING_SECRET");
+    bool const token_in_file = !out.slack.bot_token.empty();
     fill(out.slack.bot_token, env, "SLACK_BOT_TOKEN");
+    if (!token_in_file && !out.slack.bot_token.empty())
+        if (auto problem = slack_bot_token_problem(out.slack.bot_token))
+            fail(place{0, 0, "SLACK_BOT_TOKEN"}, std::move(*problem));
     fill(out.teams.webhook_secret, env, "TEAMS_WEBHOOK_SECRET");
     fill(out.teams.app_id, env, "TEAMS_APP_ID");
     fill(out.teams.app_password, env, "TEAMS_APP_PASSWORD");

@@ -245,6 +245,68 @@ TEST_CASE("destinations are platform:channel and never a customer's channel")
           "pings for the team must not go there");
 }
 
+TEST_CASE("Slack ids must look like Slack ids, and say where the right one is")
+{
+    CHECK(what_of("[[customers]]\nid = \"acme\"\n[[customers.channels]]\nplatform = \"slack\"\nid = \"#acme-support\"\n") ==
+          "test.toml:5:6: customers[0].channels[0].id: '#acme-support' is a channel name, not a Slack channel id; a "
+          "channel id looks like C0123ABCD (in Slack, open the channel's details: the id is at the bottom of the "
+          "About tab)");
+    CHECK(what_of("[routing]\nagents_channels = [\"slack:#support-agents\"]\n").find(
+              "'#support-agents' is a channel name, not a Slack channel id") != std::string::npos);
+    CHECK(what_of("[escalation]\nfurther_after = \"1d\"\nfurther_targets = [\"slack:https://x.slack.com/archives/C1\"]\n")
+              .find("is a link, not a Slack channel id") != std::string::npos);
+    CHECK(what_of("[team]\nslack_team = \"acme.slack.com\"\n") ==
+          "test.toml:2:14: team.slack_team: 'acme.slack.com' is a workspace address, not a Slack team id; a team id "
+          "looks like T0123ABCD (`auth.test` with the bot's token gives your own (team_id); `users.info` of one of a "
+          "customer's people gives theirs (user.team_id))");
+    CHECK(what_of("[[customers]]\nid = \"acme\"\nslack_teams = [\"acme\"]\n").find(
+              "'acme' is not a Slack team id") != std::string::npos);
+    CHECK(what_of("[[people]]\nid = \"ana\"\nrole = \"agent\"\nslack = \"@ana\"\n") ==
+          "test.toml:4:9: people[0].slack: '@ana' is a name, not a Slack member id; a member id looks like U0123ABCD "
+          "(in Slack, open the person's profile, then ⋮ → Copy member ID)");
+    CHECK(what_of("[slack]\nbot_user = \"@casebot\"\n").find("slack.bot_user: '@casebot' is a name") !=
+          std::string::npos);
+    CHECK(what_of("[routing]\nslack_agents_group = \"agents\"\n").find(
+              "'agents' is not a Slack user group id; a user group id looks like S0123ABCD") != std::string::npos);
+    // Lower case is never an id: Slack's are capitals and digits.
+    CHECK(what_of("[[people]]\nid = \"ana\"\nrole = \"agent\"\nslack = \"u0ana\"\n").find("not a Slack member id") !=
+          std::string::npos);
+    // Ids of every kind Slack issues are accepted.
+    auto const s = parse_ok(R"([team]
+slack_team = "E0ORG"
+[[customers]]
+id = "acme"
+slack_teams = ["T0ACME"]
+[[customers.channels]]
+platform = "slack"
+id = "G0PRIVATE"
+[[people]]
+id = "ana"
+role = "agent"
+slack = "W0GRID"
+[routing]
+agents_channels = ["slack:C0AGENTS"]
+slack_agents_group = "S0AGENTS"
+[slack]
+bot_user = "U0BOT"
+)");
+    CHECK(s.people.people().size() == 1);
+}
+
+TEST_CASE("the Slack token must be a bot token, and the error never repeats it")
+{
+    auto const user_token = what_of("[slack]\nbot_token = \"xoxp-1234-secret\"\n");
+    CHECK(user_token == "test.toml:2:13: slack.bot_token: the bot token is a user token (xoxp-…), not the bot's: it "
+                        "starts with xoxb- (the app's Install App page → Bot User OAuth Token)");
+    CHECK(user_token.find("secret") == std::string::npos);
+    auto const from_env = what_of("", fake_env({{"SLACK_BOT_TOKEN", "hunter2-secret"}}));
+    CHECK(from_env == "test.toml: SLACK_BOT_TOKEN: the bot token is not a Slack bot token: it starts with xoxb- (the "
+                      "app's Install App page → Bot User OAuth Token)");
+    CHECK(what_of("", fake_env({{"SLACK_BOT_TOKEN", "xapp-1-A0-secret"}})).find("an app-level token") !=
+          std::string::npos);
+    CHECK(parse_ok("", fake_env({{"SLACK_BOT_TOKEN", "xoxb-1-2-abc\n"}})).slack.bot_token == "xoxb-1-2-abc");
+}
+
 TEST_CASE("the leads must be reachable the way the file says")
 {
     CHECK(what_of("[routing]\nleads = \"channel\"\n") ==
