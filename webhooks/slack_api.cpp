@@ -313,4 +313,18 @@ slack_lookup<std::string> slack_api::user_team(std::string_view user)
     return out;
 }
 
+slack_lookup<slack_api::identity> slack_api::who_am_i()
+{
+    slack_lookup<identity> out;
+    out.call = call_form("auth.test", {});
+    if (!out.call.ok)
+        return out;
+    auto const text = [&](std::string_view key) {
+        auto const* v = out.call.body.if_contains(key);
+        return v != nullptr && v->is_string() ? std::string(v->get_string()) : std::string{};
+    };
+    out.value = identity{text("user_id"), text("user"), text("team_id"), text("team"), text("enterprise_id")};
+    return out;
+}
+
 }  // namespace bot::webhooks

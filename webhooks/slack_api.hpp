@@ -99,6 +99,15 @@ public:
     slack_call join_channel(std::string_view channel);
     // users.info: the user's team_id (differs from ours for Slack Connect guests).
     slack_lookup<std::string> user_team(std::string_view user);
+    // auth.test: whom the token belongs to (no scope needed).
+    struct identity {
+        std::string user_id;         // the bot's user id (U…)
+        std::string user;            // its name
+        std::string team_id;         // the workspace it is installed in (T…)
+        std::string team;
+        std::string enterprise_id;   // an Enterprise Grid organisation (E…), else ""
+    };
+    slack_lookup<identity> who_am_i();
 
     const std::string& base_url() const noexcept { return base_url_; }
 

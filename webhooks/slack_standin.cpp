@@ -266,6 +266,8 @@ struct slack_standin::impl {
     std::vector<standin_message> messages;
     std::vector<json::object> views;
     std::map<std::string, std::size_t> calls;
+    std::string bot_user_id = "U0CASEBOT";   // auth.test's answer
+    std::string bot_team_id = "T0VENDOR";
     std::map<std::string, std::deque<injected_failure>> failures;
     struct user_record {
         std::string team_id, name;
@@ -631,6 +633,11 @@ struct slack_standin::impl {
             return join_channel(args);
         if (method == "users.info")
             return user_info(args);
+        if (method == "auth.test") {
+            std::lock_guard lock(mutex);
+            return slack_ok(json::object{{"user_id", bot_user_id}, {"user", "casebot"}, {"team_id", bot_team_id},
+                                         {"team", "Vendor"}});
+        }
         return slack_error("unknown_method");
     }
 
@@ -748,6 +755,13 @@ void slack_standin::add_user(const std::string& id, const std::string& team_id, 
 {
     std::lock_guard lock(impl_->mutex);
     impl_->users[id] = impl::user_record{team_id, name};
+}
+
+void slack_standin::set_identity(const std::string& bot_user_id, const std::string& team_id)
+{
+    std::lock_guard lock(impl_->mutex);
+    impl_->bot_user_id = bot_user_id;
+    impl_->bot_team_id = team_id;
 }
 
 std::string slack_standin::add_message(const std::string& channel, const std::string& user, const std::string& team,

@@ -64,6 +64,8 @@ public:
 
     // users.info answers for these users; others get user_not_found.
     void add_user(const std::string& id, const std::string& team_id, const std::string& name);
+    // Whom auth.test says the token is (by default U0CASEBOT in T0VENDOR, as in config/demo.toml).
+    void set_identity(const std::string& bot_user_id, const std::string& team_id);
 
     // A message someone else wrote (a customer), so that conversations.history can
     // find it; answers its new ts. The bot cannot chat.update it (cant_update_message).

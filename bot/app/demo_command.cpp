@@ -378,8 +378,8 @@ int run_demo(const args& a)
     run.bot->stop();
     run.slack.stop();
     if (temp.empty())
-        fmt::print("\nThe day's record stays in {}: try `casebot cmd --config config/demo.toml --db {} --as ana "
-                   "--channel C0ACME \"show 1\"`.\n",
+        fmt::print("\nThe day's record stays in {}: from the repository's root, try `casebot cmd --config "
+                   "config/demo.toml --db {} --as ana --channel C0ACME \"show 1\"`.\n",
                    run.settings.database, run.settings.database);
     else
         fmt::print("\nThe database was temporary; `casebot demo --db demo.db` keeps it.\n");

@@ -63,9 +63,13 @@ int run_serve(const args& a)
     if (char const* level = std::getenv("CASEBOT_LOG_LEVEL"); level && *level)
         log->set_level(log_level(level));
     if (s.slack.signing_secret.empty())
-        log->warn("no Slack signing secret (SLACK_SIGNING_SECRET): every Slack request will be refused");
+        log->warn("no Slack signing secret (SLACK_SIGNING_SECRET): every Slack request will be refused. Copy the "
+                  "app's Signing Secret (api.slack.com/apps → the app → Basic Information → App Credentials) into "
+                  "SLACK_SIGNING_SECRET or [slack] signing_secret and restart");
     if (s.slack.bot_token.empty())
-        log->warn("no Slack bot token (SLACK_BOT_TOKEN): messages will wait in the outbox");
+        log->warn("no Slack bot token (SLACK_BOT_TOKEN): messages will wait in the outbox. Install the app "
+                  "(api.slack.com/apps → the app → Install App), copy the Bot User OAuth Token (xoxb-…) into "
+                  "SLACK_BOT_TOKEN or [slack] bot_token and restart");
 
     instance_lock const one_server{s.database};
     service bot{s, real_clock(), log};

@@ -8,6 +8,7 @@
 #include "webhooks/router.hpp"
 #include "webhooks/slack_api.hpp"
 #include "webhooks/slack_app.hpp"
+#include "webhooks/slack_identity_check.hpp"
 #include "webhooks/slack_sender.hpp"
 #include "webhooks/bot_framework_auth.hpp"
 #include "webhooks/budget.hpp"
@@ -242,6 +243,13 @@ void service::start()
     i.server->start();
     i.timer_thread = std::thread([&i] { i.timers.run(); });
     i.delivery.start();
+    if (!i.settings.slack.bot_token.empty())   // who the token is, against bot_user and slack_team
+        boost::asio::post(i.pool, [&i] {
+            auto const snapshot = i.desk.get();
+            for (auto const& finding :
+                 webhooks::check_slack_identity(i.api, snapshot->slack_bot_user, snapshot->people.team().slack_team))
+                i.log->log(finding.level, finding.text);
+        });
     if (i.options.scheduler_on_tick && i.settings.scheduler.tick.count() > 0)
         boost::asio::post(i.pool, [&i] {
             i.pass();   // whatever fell due while we were down goes out first
@@ -281,8 +289,24 @@ void service::reload(config::settings s)
         need_restart.push_back("[server] listen");
     if (s.server.tls_certificate != was.server.tls_certificate || s.server.tls_private_key != was.server.tls_private_key)
         need_restart.push_back("[server] TLS certificate and key");
+    if (s.server.body_limit != was.server.body_limit || s.server.read_timeout != was.server.read_timeout ||
+        s.server.idle_timeout != was.server.idle_timeout || s.server.threads != was.server.threads ||
+        s.server.workers != was.server.workers)
+        need_restart.push_back("the rest of [server]");
     if (s.database != was.database || s.database_synchronous != was.database_synchronous)
         need_restart.push_back("database");
+    // The Web API client and the Teams connector are built once, with these.
+    if (s.slack.bot_token != was.slack.bot_token || s.slack.api_url != was.slack.api_url)
+        need_restart.push_back("[slack] bot_token and api_url");
+    if (s.teams.app_id != was.teams.app_id || s.teams.app_password != was.teams.app_password ||
+        s.teams.tenant != was.teams.tenant || s.teams.openid_metadata_url != was.teams.openid_metadata_url ||
+        s.teams.token_url != was.teams.token_url)
+        need_restart.push_back("the Teams app's credentials and URLs");
+    if (s.scheduler.tick != was.scheduler.tick || s.scheduler.batch != was.scheduler.batch)
+        need_restart.push_back("[scheduler]");
+    if (s.delivery.first_retry != was.delivery.first_retry || s.delivery.max_retry != was.delivery.max_retry ||
+        s.delivery.max_attempts != was.delivery.max_attempts)
+        need_restart.push_back("[delivery]");
     if (!need_restart.empty())
         i.log->warn("the reload does not apply {}: they take effect at the next restart",
                     fmt::join(need_restart, ", "));

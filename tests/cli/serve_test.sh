@@ -143,6 +143,9 @@ slack_teams = ["T0INITECH"]
 [[customers.channels]]
 platform = "slack"
 id = "C0INITECH"
+
+[delivery]
+first_retry = "7s"
 TOML
 slack /slack/commands "$new_customer"
 check "…still after the file changed, without a reload" "I can't tell who you are here" "$body_out"
@@ -154,6 +157,11 @@ for _ in $(seq 50); do
 done
 check "after SIGHUP the new channel's user opens a case" "Opened #2: TPS reports" "$body_out"
 check "…and the log says what was reloaded" "configuration reloaded: 3 customers" "$(cat "$work/serve.log")"
+check "…and what waits for a restart" "the reload does not apply [delivery]" "$(cat "$work/serve.log")"
+check "the refused /case before it was logged for the operator" \
+    "slack: /case from U0PETER of team T0INITECH in channel C0INITECH refused" "$(cat "$work/serve.log")"
+check "the token could not be checked with Slack closed, which is a warning" \
+    "warning casebot: slack: could not check the bot token (auth.test:" "$(cat "$work/serve.log")"
 kill -0 "$pid" 2>/dev/null || give_up "serve exited on SIGHUP"
 
 # SIGTERM: a graceful stop with status 0 within a few seconds.

@@ -5,5 +5,6 @@ casebot_add_test(test_http_client
     http_client_test_server.cpp
     http_client_test.cpp
     slack_api_test.cpp
+    slack_identity_check_test.cpp
     slack_standin_test.cpp
-  LIBS bot_http_client bot_slack_standin spdlog::spdlog)
+  LIBS bot_http_client bot_slack_standin bot_webhooks spdlog::spdlog)
