@@ -273,12 +273,15 @@ outcome open_case(const new_case_request& req, const actor& who, const domain_co
     return d.finish();
 }
 
-outcome claim(const case_record& c, const actor& agent, const domain_context& ctx)
+outcome claim(const case_record& c, const actor& agent, const domain_context& ctx, bool take_over)
 {
     if (is_finished(c.state))
         return finished_case(c);
     if (c.assignee == agent.id)
         return rejection{fmt::format("You already have {}.", case_tag(c.id))};
+    if (!c.assignee.empty() && !take_over)
+        return rejection{fmt::format("{} already has {}; `claim {}` takes it over.", c.assignee_name,
+                                     case_tag(c.id), c.id)};
     draft d{c, ctx};
     auto const previous = c.assignee_name;
     d.c().assignee = agent.id;
@@ -294,6 +297,9 @@ outcome acknowledge(const case_record& c, const actor& agent, const std::string&
 {
     if (is_finished(c.state))
         return finished_case(c);
+    if (text.empty() && c.responded_at)
+        return rejection{fmt::format("{} has had its response; `update {} <text>` posts news on it.",
+                                     case_tag(c.id), c.id)};
     draft d{c, ctx};
     d.event(agent.id, "acknowledged", text);
     d.respond(agent);
@@ -343,8 +349,25 @@ outcome reply(const case_record& c, const actor& who, const std::string& text, c
 {
     if (who.is_staff())
         return post_update(c, who, text, ctx, in_case_thread);
-    if (c.state == case_state::closed || c.state == case_state::declined)
-        return finished_case(c);
+    if (c.state == case_state::closed || c.state == case_state::declined) {
+        // Nobody works a closed or declined case: the team hears of it, and decides.
+        draft d{c, ctx};
+        d.event(who.id, "customer_reply", text);
+        d.notify(audience::agents, "customer_reply",
+                 fmt::format("{} wrote on {} {}: {} ({})", who.name, to_string(c.state), case_tag(c.id),
+                             shorten(text, 300),
+                             c.state == case_state::closed
+                                 ? fmt::format("`reopen {} <reason>` if it needs more work", c.id)
+                                 : fmt::format("`category {} error` if the Support Program covers it", c.id)),
+                 true);
+        d.notify(audience::case_thread, "customer_reply",
+                 c.state == case_state::closed
+                     ? fmt::format("{} is closed; the team has your message. `reopen {} <reason>` reopens it.",
+                                   case_tag(c.id), c.id)
+                     : fmt::format("{} is not covered by the Support Program; the team has your message.",
+                                   case_tag(c.id)));
+        return d.finish();
+    }
     draft d{c, ctx};
     d.event(who.id, "customer_reply", text);
     bool const was_waiting = c.state == case_state::waiting;

@@ -45,9 +45,12 @@ struct new_case_request {
 
 outcome open_case(const new_case_request& req, const actor& who, const domain_context& ctx);
 
-// An agent takes the case; the first claim is its initial response.
-outcome claim(const case_record& c, const actor& agent, const domain_context& ctx);
-// An agent acknowledges receipt (counts as the initial response).
+// An agent takes the case; the first claim is its initial response. `take_over`: a
+// case another agent has becomes this one's (a typed `claim`); false refuses it (a
+// card's button or a 👀 pressed on a card that was out of date, or by two at once).
+outcome claim(const case_record& c, const actor& agent, const domain_context& ctx, bool take_over = true);
+// An agent acknowledges receipt (counts as the initial response); without words, only
+// while the case has had no response yet (a second press of the card's button says so).
 outcome acknowledge(const case_record& c, const actor& agent, const std::string& text, const domain_context& ctx);
 // An agent asks the customer for information: a response; the status clock pauses.
 outcome request_info(const case_record& c, const actor& agent, const std::string& question,

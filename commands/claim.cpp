@@ -8,7 +8,8 @@ namespace bot::commands {
 result<reply> claim(const command& cmd, const invocation& in, context& ctx)
 {
     return change_case(
-        in, ctx, *cmd.id, [&](const case_record& c, const domain_context& dc) { return bot::claim(c, in.who, dc); },
+        in, ctx, *cmd.id,
+        [&](const case_record& c, const domain_context& dc) { return bot::claim(c, in.who, dc, !in.pressed); },
         [&](const case_record& c) { return reply::ok("You claimed " + case_tag(c.id) + ": " + c.title); });
 }
 

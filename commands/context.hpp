@@ -31,6 +31,9 @@ struct invocation {
     // Set where every answer is seen by the whole channel (a Teams customer channel has
     // no private replies): only this organisation's cases may be shown or changed.
     std::string scope_customer;
+    // A press of a button or a reaction rather than typed words: `claim` then leaves a
+    // case another agent has to them (the card was out of date, or two pressed at once).
+    bool pressed = false;
 };
 
 }  // namespace bot::commands

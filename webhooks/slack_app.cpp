@@ -105,7 +105,14 @@ void slack_app::handle(request&& req, responder respond)
     auto const check = verify_slack_signature(desk->slack_signing_secret, header(req, "X-Slack-Request-Timestamp"),
                                               header(req, "X-Slack-Signature"), req.body(), d_.clock.now());
     if (check != signature_check::valid) {
-        d_.log->warn("slack: {} signature on {}: refused", to_string(check), path);
+        // What an operator setting up the app can do about it.
+        std::string_view const hint =
+            check == signature_check::mismatch
+                ? " (if Slack's own requests are refused, SLACK_SIGNING_SECRET is not the app's Signing Secret: "
+                  "Basic Information → App Credentials; not the Client Secret or the Verification Token)"
+            : check == signature_check::stale ? " (more than 5 minutes from this host's clock: is the clock right?)"
+                                              : "";
+        d_.log->warn("slack: {} signature on {}: refused{}", to_string(check), path, hint);
         return respond(empty_response(http::status::unauthorized));
     }
 
@@ -140,11 +147,16 @@ void slack_app::handle(request&& req, responder respond)
         return respond(text_response(http::status::bad_request, decoded_command.problem + "\n"));
     auto cmd = std::move(*decoded_command.value);
     auto who = identify(*desk, cmd.user_id, cmd.team_id, cmd.channel_id, false);
-    if (!who)
+    if (!who) {
+        d_.log->warn("slack: /case from {} of team {} in channel {} refused: that channel is no customer's "
+                     "([[customers.channels]] id) and the team is not ours ([team] slack_team) nor a customer's "
+                     "([[customers]] slack_teams)",
+                     cmd.user_id, cmd.team_id, cmd.channel_id);
         return respond(json_response(
             http::status::ok,
             slack_reply(commands::reply::refusal("I can't tell who you are here: this channel is not linked to a "
                                                  "customer and you are not on the support team."))));
+    }
 
     // `/case` alone opens the form to file a case.
     auto const text = std::string_view{cmd.text}.substr(std::min(cmd.text.find_first_not_of(" \t\n"), cmd.text.size()));
@@ -250,6 +262,7 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
                  in.who = *who;
                  in.where = platform::slack;
                  in.channel = action.channel_id;
+                 in.pressed = true;
                  commands::context ctx{d_.cases, d_.clock, desk->rules, desk->people, desk->vendor};
                  auto out = dispatch_.run(verb + " " + action.value, in, ctx);
                  auto const r = out ? *out : commands::apology(out.error());

@@ -49,6 +49,24 @@ bool is_command(const std::string& text)
 {
     return std::holds_alternative<commands::command>(commands::parse_command(text));
 }
+
+// `close 5` or `reopen 5 …` written in #5's own thread, as the resolution notice asks
+// ("Reply `close 5` to confirm"): a command even without a mention of the bot.
+bool answers_resolution(const std::string& text, case_id id)
+{
+    auto const parsed = commands::parse_command(text);
+    auto const* cmd = std::get_if<commands::command>(&parsed);
+    return cmd != nullptr && (cmd->what == commands::verb::close || cmd->what == commands::verb::reopen) &&
+           cmd->id == id;
+}
+
+// One message is one change, whichever events carry it: a mention in a mention-only
+// channel arrives as a `message` and an `app_mention` event, each with an event_id of
+// its own (protocols.md §1.3: deduplicate messages by channel and ts).
+std::string message_key(const slack_event& e)
+{
+    return "slack:message:" + e.channel + ":" + e.ts;
+}
 }  // namespace
 
 struct slack_app::event_context {
@@ -93,7 +111,7 @@ bool slack_app::on_message(event_context& ec)
             return false;
         if (!*found)
             return true;   // a thread that is not a case
-        if (addressed && is_command(text))
+        if ((addressed && is_command(text)) || answers_resolution(text, (*found)->id))
             return run_and_reply(ec, *who, text, e.thread_ts);
         // A reply in the case's thread: from an agent the response or an update,
         // from the customer more details (and a waiting case resumes).
@@ -196,7 +214,8 @@ bool slack_app::run_and_reply(event_context& ec, const bot::actor& who, std::str
     in.where = platform::slack;
     in.channel = ec.e.channel;
     in.thread = std::string{thread};
-    commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, ec.key};
+    auto const key = message_key(ec.e);
+    commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, key};
     auto out = dispatch_.run(text, in, ctx);
     if (!out && out.error() == errc::duplicate)
         return true;
@@ -204,8 +223,8 @@ bool slack_app::run_and_reply(event_context& ec, const bot::actor& who, std::str
         d_.log->error("slack: command from a message failed: {}", out.error().message());
     auto const r = out ? *out : commands::apology(out.error());
     // The answer is for the one who asked, in the thread they asked in; the key keeps
-    // a retried event from answering twice.
-    tell(ec.e.channel, std::string{thread}, ec.e.user, r.text, ec.key + ":reply");
+    // the message's other event, or a retried one, from answering twice.
+    tell(ec.e.channel, std::string{thread}, ec.e.user, r.text, key + ":reply");
     return out.has_value();
 }
 
@@ -257,13 +276,21 @@ bool slack_app::on_reaction(event_context& ec)
     if (!*found)
         return true;
     auto who = identify(desk, e.user, {}, e.item_channel, true);
-    if (!who)
+    if (!who || !who->is_staff())
+        return true;   // a customer's 👀 or ✅ is a reaction like any other, not a command
+    // A reaction states a fact, like the one already there: a 👀 of the agent who has
+    // the case, or a ✅ on a case already resolved (Slack's retry of the same event
+    // among them), needs no answer.
+    auto const& c = **found;
+    if ((e.reaction == "eyes" && c.assignee == who->id) ||
+        (e.reaction == "white_check_mark" && (c.state == case_state::resolved || c.state == case_state::closed)))
         return true;
     auto const verb = e.reaction == "eyes" ? "claim " : "resolve ";
     commands::invocation in;
     in.who = *who;
     in.where = platform::slack;
     in.channel = e.item_channel;
+    in.pressed = true;
     commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, ec.key};
     auto out = dispatch_.run(verb + std::to_string((*found)->id), in, ctx);
     if (!out && out.error() == errc::duplicate)

@@ -143,8 +143,10 @@ std::optional<commands::reply> teams_app::act(const desk_snapshot& desk, const t
     commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, dedupe_key(a)};
 
     auto text = strip_teams_markup(a.text, a.mentions, [&](const teams_mention& m) { return mentioned(desk, a, m); });
-    if (auto pressed = command_of_button(a.value))
+    if (auto pressed = command_of_button(a.value)) {
         text = *pressed;
+        in.pressed = true;
+    }
     if (text.empty())
         text = "help";
     bool const is_command = std::holds_alternative<commands::command>(commands::parse_command(text));

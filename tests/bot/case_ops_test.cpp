@@ -121,6 +121,31 @@ TEST_CASE("claiming is the initial response and starts the status clock")
     CHECK(ch.expected_version == c.version);
 }
 
+TEST_CASE("a typed claim takes a case over, a pressed one leaves it to the agent who has it")
+{
+    auto const c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));
+    auto const anas = changed(claim(c, ana(), at("2026-03-09T13:10:00Z"))).after;
+    auto const pressed = claim(anas, raj(), at("2026-03-09T13:10:01Z"), false);
+    REQUIRE(std::holds_alternative<rejection>(pressed));
+    CHECK(std::get<rejection>(pressed).why == "Ana Alvarez already has #1; `claim 1` takes it over.");
+    auto const typed = changed(claim(anas, raj(), at("2026-03-09T13:20:00Z")));
+    CHECK(typed.after.assignee == "raj");
+    // Unclaimed, a pressed claim is a claim.
+    CHECK(changed(claim(c, raj(), at("2026-03-09T13:10:00Z"), false)).after.assignee == "raj");
+}
+
+TEST_CASE("an acknowledgement without words is for a case that has had no response yet")
+{
+    auto const c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));
+    auto const acked = changed(acknowledge(c, ana(), "", at("2026-03-09T13:10:00Z"))).after;
+    CHECK(acked.responded_at);
+    auto const again = acknowledge(acked, ana(), "", at("2026-03-09T13:10:01Z"));
+    REQUIRE(std::holds_alternative<rejection>(again));
+    CHECK(std::get<rejection>(again).why.find("has had its response; `update 1 <text>`") != std::string::npos);
+    // With words it still goes to the customer.
+    CHECK(std::holds_alternative<case_change>(acknowledge(acked, ana(), "Still on it", at("2026-03-09T14:00:00Z"))));
+}
+
 TEST_CASE("waiting on the customer pauses the status clock and moves its deadline by the paused span")
 {
     auto c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));   // Mon 09:00 EDT
@@ -292,6 +317,27 @@ TEST_CASE("a customer's words on a resolved case reach the team")
     // On an open case the thread already shows it: no extra notice.
     auto const open_note = changed(reply(claimed.after, carol(), "More detail", at("2026-03-09T13:20:00Z")));
     CHECK_FALSE(has_notice(open_note, "customer_reply", audience::agents));
+}
+
+TEST_CASE("a customer's words on a closed or declined case reach the team, and the customer hears so")
+{
+    auto const c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));
+    auto const resolved = changed(resolve(c, ana(), "fixed", at("2026-03-09T14:00:00Z")));
+    auto const closed = changed(close(resolved.after, carol(), at("2026-03-09T14:10:00Z")));
+    auto const wrote = changed(reply(closed.after, carol(), "It is slow again", at("2026-03-09T15:00:00Z")));
+    CHECK(wrote.after.state == case_state::closed);
+    REQUIRE(has_notice(wrote, "customer_reply", audience::agents));
+    REQUIRE(has_notice(wrote, "customer_reply", audience::case_thread));
+    auto const& team = wrote.notices[wrote.notices.size() - 2];
+    CHECK(team.text.find("wrote on closed #") != std::string::npos);
+    CHECK(team.text.find("It is slow again") != std::string::npos);
+    CHECK(wrote.notices.back().text.find("is closed; the team has your message. `reopen") != std::string::npos);
+
+    auto const question = opened(severity::normal, category::work_order, utc("2026-03-09T13:00:00Z"));
+    REQUIRE(question.state == case_state::declined);
+    auto const argued = changed(reply(question, carol(), "But it is a bug", at("2026-03-09T15:00:00Z")));
+    REQUIRE(has_notice(argued, "customer_reply", audience::agents));
+    CHECK(argued.notices[argued.notices.size() - 2].text.find("`category ") != std::string::npos);
 }
 
 TEST_CASE("lowering the severity recomputes from the original anchor")

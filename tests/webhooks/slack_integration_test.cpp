@@ -240,10 +240,30 @@ TEST_CASE("reactions: eyes claims, a check mark resolves, a ticket opens a case 
     CHECK(w.event(done, "Ev3").status == 200);
     CHECK(w.bot->store().find(1).value()->state == case_state::resolved);
 
-    // A customer's reaction is no agent's claim.
+    // A customer's reaction is no agent's claim, and no command to answer.
     auto again = eyes;
     again["user"] = "U0CAROL";
     CHECK(w.event(again, "Ev4").status == 200);
+
+    // Slack's retry of a 👀, or Raj's 👀 on Ana's case, answers nothing and changes nothing.
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Search is slow", "1773064900.000100"), "Ev5");
+    eyes["item"] = json::object{{"type", "message"}, {"channel", "C0ACME"}, {"ts", "1773064900.000100"}};
+    CHECK(w.event(eyes, "Ev6").status == 200);
+    CHECK(w.event(eyes, "Ev6").status == 200);
+    auto by_raj = eyes;
+    by_raj["user"] = "U0RAJ";
+    CHECK(w.event(by_raj, "Ev7").status == 200);
+    CHECK(w.bot->store().find(2).value()->assignee == "ana");
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) {
+            return m.kind == "ephemeral" && m.text.find("Ana Alvarez already has #2") != std::string::npos;
+        });
+    }));
+    w.bot->deliver_now();
+    auto const all = w.slack.messages();
+    for (auto const& m : all)
+        if (m.kind == "ephemeral")
+            CHECK_MESSAGE(m.user == "U0RAJ", m.text);   // only Raj hears why nothing happened
 }
 
 TEST_CASE("in a mention-only channel, a plain message waits and a mention or a 🎫 opens the case")
@@ -290,6 +310,56 @@ TEST_CASE("in a mention-only channel, a plain message waits and a mention or a �
         });
     }));
     CHECK_FALSE(w.bot->store().find(4).value().has_value());
+}
+
+TEST_CASE("a mention Slack sends as a message and as an app_mention runs once")
+{
+    slack_world w;
+    auto const text = "<@U0CASEBOT> new critical error Orders are stuck";
+    auto as_message = message_event("U0CAROL", "T0ACME", "C0ACMEQA", text, "1773064800.000100");
+    json::object as_mention{{"type", "app_mention"}, {"user", "U0CAROL"}, {"user_team", "T0ACME"},
+                            {"channel", "C0ACMEQA"}, {"text", text}, {"ts", "1773064800.000100"}};
+    CHECK(w.event(as_message, "Ev1").status == 200);
+    CHECK(w.event(as_mention, "Ev2").status == 200);
+    REQUIRE(w.bot->store().find(1).value().has_value());
+    CHECK_FALSE(w.bot->store().find(2).value().has_value());
+
+    // A read-only command answers once too.
+    as_message["text"] = as_mention["text"] = "<@U0CASEBOT> show 1";
+    as_message["ts"] = as_mention["ts"] = "1773064900.000100";
+    CHECK(w.event(as_mention, "Ev3").status == 200);
+    CHECK(w.event(as_message, "Ev4").status == 200);
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) { return m.kind == "ephemeral"; });
+    }));
+    w.bot->deliver_now();
+    auto const all = w.slack.messages();
+    auto const answers = std::count_if(all.begin(), all.end(), [](auto const& m) {
+        return m.kind == "ephemeral" && m.thread_ts == "1773064900.000100";
+    });
+    CHECK(answers == 1);
+}
+
+TEST_CASE("a resolved case's customer confirms with a bare `close N` in its thread, and later words reach the team")
+{
+    slack_world w;
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Login fails for everyone", "1773064800.000100"), "Ev1");
+    w.command("U0ANA", "C0ACME", "resolve 1 Fixed in 4.2");
+    REQUIRE(w.bot->store().find(1).value()->state == case_state::resolved);
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "close 1", "1773065400.000100", "1773064800.000100"),
+            "Ev2");
+    CHECK(w.bot->store().find(1).value()->state == case_state::closed);
+    // Words on the closed case are not lost: the agents' channel hears of them.
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "It is slow again today", "1773069000.000100",
+                          "1773064800.000100"),
+            "Ev3");
+    CHECK(w.bot->store().find(1).value()->state == case_state::closed);
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) {
+            return m.channel == "C0AGENTS" && m.text.find("wrote on closed #1: It is slow again today") !=
+                                                  std::string::npos;
+        });
+    }));
 }
 
 TEST_CASE("buttons on the card claim and refresh the card in place")
