@@ -137,7 +137,12 @@ void slack_app::handle(request&& req, responder respond)
                                                           : text_response(http::status::internal_server_error,
                                                                           "try again\n");
                            },
-                           [] { return text_response(http::status::ok, ""); }, {}},
+                           // Not done within Slack's budget (a busy database): it may still
+                           // fail, and then nothing would tell the customer. A 500 has Slack
+                           // send the event again; if this attempt did finish, the retry
+                           // finds its event key and changes nothing.
+                           [] { return text_response(http::status::internal_server_error, "still working; retry\n"); },
+                           {}},
                           std::move(respond));
         return;
     }
