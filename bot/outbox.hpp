@@ -40,7 +40,9 @@ public:
     // known to be in doubt; delivered(), failed() and a settled retry_later() clear it.
     virtual result<void> attempting(std::int64_t id, wall_time at) = 0;
     // The platform accepted the message; `platform_ref` is its id there (Slack ts, Teams activity id).
-    // When it is a case card posted as the case's thread root, the case learns its thread.
+    // When it is a case card posted as the case's thread root, the case learns its thread;
+    // when it is a card refresh answered with another id (the card was gone and posted
+    // again), that is the case's card from now on.
     virtual result<void> delivered(std::int64_t id, wall_time at, std::string_view platform_ref) = 0;
     // Another attempt at `next_attempt`. `in_doubt`: the failed attempt got no answer,
     // so the platform may have the message after all; otherwise the platform said it

@@ -52,7 +52,7 @@ struct scheduler_settings {
 struct delivery_settings {
     std::chrono::seconds first_retry{5};         // backoff starts here and doubles
     std::chrono::seconds max_retry{15 * 60};     // and stops growing here
-    int max_attempts = 20;                       // then the message is marked failed
+    int max_attempts = 20;                       // see delivery_options::max_attempts
 };
 
 // The support zone when [support] time_zone is not set.

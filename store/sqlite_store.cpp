@@ -1875,10 +1875,17 @@ constexpr std::string_view card_delivered_sql =
     "THEN ?2 ELSE card_ref END "
     "WHERE id = ?1 AND ?2 <> ''";
 
+// ?1 case id, ?2 the platform id a card refresh answered with: the card's own when it
+// was updated in place, a new one when the card was gone and posted again.
+constexpr std::string_view card_replaced_sql =
+    "UPDATE cases SET card_ref = ?2, origin_thread = CASE WHEN origin_thread = '' THEN ?2 ELSE origin_thread END "
+    "WHERE id = ?1 AND ?2 <> '' AND card_ref <> ?2";
+
 result<void> sqlite_store::delivered(std::int64_t id, wall_time at, std::string_view platform_ref)
 {
     return write([&]() -> result<void> {
         std::optional<case_id> card_of;
+        std::optional<case_id> card_replaced;   // a card_update that had to post a new card
         bool thread_root = false;
         {
             auto st = db_->prepare(mark_delivered_sql);
@@ -1896,8 +1903,18 @@ result<void> sqlite_store::delivered(std::int64_t id, wall_time at, std::string_
                 card_of = st->integer(0);
                 thread_root = st->boolean(2);
             }
+            if (!st->is_null(0) && st->text(1) == "card_update")
+                card_replaced = st->integer(0);
             if (auto done = st->run(); !done)
                 return done;
+        }
+        if (card_replaced) {
+            auto st = db_->prepare(card_replaced_sql);
+            if (!st)
+                return st.error();
+            st->bind_int(1, *card_replaced);
+            st->bind_text(2, platform_ref);
+            return st->run();
         }
         if (!card_of)
             return {};
@@ -2089,6 +2106,43 @@ result<std::vector<outbox_entry>> sqlite_store::recent_outbox(std::size_t limit)
         return st.error();
     st->bind_int(1, to_limit(limit));
     return read_outbox(*r.db, *st);
+}
+
+constexpr std::string_view only_failed = "WHERE o.state = 'failed' ";
+constexpr std::string_view failed_outbox_sql = join_sql<select_outbox, only_failed, newest_first>;
+
+result<std::vector<outbox_entry>> sqlite_store::failed_outbox(std::size_t limit)
+{
+    auto const r = read();
+    auto st = r.db->prepare(failed_outbox_sql);
+    if (!st)
+        return st.error();
+    st->bind_int(1, to_limit(limit));
+    return read_outbox(*r.db, *st);
+}
+
+constexpr std::string_view requeue_failed_sql =
+    "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?2, failed_at = NULL, "
+    "in_doubt_since = NULL WHERE state = 'failed' AND (?1 IS NULL OR id = ?1)";
+
+result<std::size_t> sqlite_store::requeue_failed(std::optional<std::int64_t> id, wall_time now)
+{
+    std::size_t changed = 0;
+    auto done = write([&]() -> result<void> {
+        auto st = db_->prepare(requeue_failed_sql);
+        if (!st)
+            return st.error();
+        if (id)
+            st->bind_int(1, *id);
+        st->bind_time(2, now);
+        if (auto ran = st->run(); !ran)
+            return ran;
+        changed = static_cast<std::size_t>(db_->changes());
+        return {};
+    });
+    if (!done)
+        return done.error();
+    return changed;
 }
 
 constexpr std::string_view count_open_cases_sql =

@@ -218,6 +218,11 @@ public:
     result<void> add_customers(const bot::directory& dir);
     // The latest messages in any state, newest first.
     result<std::vector<outbox_entry>> recent_outbox(std::size_t limit);
+    // Messages marked failed (the platform refused them), newest first.
+    result<std::vector<outbox_entry>> failed_outbox(std::size_t limit);
+    // Failed messages become pending again, due at `now`, their attempts counted
+    // afresh: the one with `id`, or every failed one when `id` is empty. How many did.
+    result<std::size_t> requeue_failed(std::optional<std::int64_t> id, wall_time now);
     // Cases not resolved, closed or declined.
     result<std::size_t> count_open_cases();
 

@@ -203,9 +203,12 @@ bool delivery_worker::record(const outbox_entry& e, const send_outcome& outcome,
         log_->debug("delivery: sent {}", describe(m));
         break;
     case send_outcome::kind::retry: {
-        if (e.attempts + 1 >= options_.max_attempts) {
+        bool const many = e.attempts + 1 >= options_.max_attempts;
+        if (many && outcome.gives_up) {
             (void)box_.failed(m.id, now, outcome.error);
-            log_->error("delivery: gave up on {} after {} attempts: {}", describe(m), e.attempts + 1, outcome.error);
+            log_->error("delivery: gave up on {} after {} attempts: {} (`casebot outbox --retry {}` sends it again "
+                        "once that is fixed)",
+                        describe(m), e.attempts + 1, outcome.error, m.id);
             ++round.failed;
             break;
         }
@@ -214,13 +217,18 @@ bool delivery_worker::record(const outbox_entry& e, const send_outcome& outcome,
         if (outcome.retry_after)
             pace.blocked_until = clock_.monotonic() + *outcome.retry_after;
         (void)box_.retry_later(m.id, now + wait, outcome.error, outcome.in_doubt);
-        log_->warn("delivery: {} not accepted ({}); retrying in {}s", describe(m), outcome.error, wait.count());
+        // Nothing is dropped for an outage or a refused token; past max_attempts it is loud.
+        log_->log(many ? spdlog::level::err : spdlog::level::warn, "delivery: {} not accepted ({}){}; retrying in {}s",
+                  describe(m), outcome.error,
+                  many ? fmt::format(" after {} attempts, still waiting in the outbox", e.attempts + 1) : "",
+                  wait.count());
         ++round.retried;
         break;
     }
     case send_outcome::kind::failed:
         (void)box_.failed(m.id, now, outcome.error);
-        log_->error("delivery: {} refused for good: {}", describe(m), outcome.error);
+        log_->error("delivery: {} refused for good: {} (`casebot outbox --retry {}` sends it again)", describe(m),
+                    outcome.error, m.id);
         ++round.failed;
         break;
     }

@@ -40,6 +40,11 @@ struct send_outcome {
     // retry only: no answer came (the connection broke, a gateway answered 5xx), so
     // the platform may have taken the message after all.
     bool in_doubt = false;
+    // retry only: a refusal that only a person can lift in that one channel (invite the
+    // bot, unarchive the channel), which may never happen: tried max_attempts times,
+    // then marked failed (`casebot outbox --retry` sends it again). Every other retry
+    // (rate limits, outages, a refused token) goes on until the platform accepts.
+    bool gives_up = false;
 };
 
 // What the platform knows of an earlier attempt at a message whose answer never came.
@@ -73,7 +78,10 @@ public:
 struct delivery_options {
     std::chrono::seconds first_retry{5};      // the backoff starts here and doubles
     std::chrono::seconds max_retry{15 * 60};  // and stops growing here
-    int max_attempts = 20;                    // then the message is marked failed
+    // After this many attempts a message still not accepted is logged as an error at
+    // each retry, one in doubt is sent again without asking whether the last attempt
+    // arrived, and one refused for its channel (send_outcome::gives_up) is marked failed.
+    int max_attempts = 20;
     std::size_t per_channel = 20;             // messages read per channel per round (its queue's head)
     std::chrono::milliseconds channel_interval{1000};   // one message per channel per interval…
     int channel_burst = 3;                    // …after a short burst

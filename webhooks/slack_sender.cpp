@@ -16,10 +16,22 @@ namespace bot::webhooks {
 namespace json = boost::json;
 namespace {
 // Refusals that a person can fix without losing the message (a revoked token, a
-// workspace-wide outage): keep retrying with backoff rather than give up.
+// workspace-wide outage): keep retrying with backoff until Slack accepts.
 constexpr std::array fixable_errors{std::string_view{"invalid_auth"}, std::string_view{"not_authed"},
                                     std::string_view{"token_revoked"}, std::string_view{"token_expired"},
-                                    std::string_view{"account_inactive"}, std::string_view{"team_access_not_granted"}};
+                                    std::string_view{"account_inactive"}, std::string_view{"team_access_not_granted"},
+                                    std::string_view{"missing_scope"}};
+// Refusals for one channel that a person may lift (invite the bot: a private channel
+// it is not in answers channel_not_found; unarchive it), or that may be a wrong id:
+// retried for max_attempts, then failed.
+constexpr std::array channel_errors{std::string_view{"not_in_channel"}, std::string_view{"channel_not_found"},
+                                    std::string_view{"is_archived"}, std::string_view{"restricted_action"}};
+
+// chat.update's answers for a message that is no longer there to update.
+bool card_is_gone(std::string_view error)
+{
+    return error == "message_not_found";
+}
 
 constexpr std::array partly_done_errors{std::string_view{"fatal_error"}, std::string_view{"internal_error"}};
 
@@ -41,7 +53,10 @@ send_outcome outcome_of(const slack_call& call, std::string_view ref_key)
     out.in_doubt = call.transport_failed || call.http_status >= 500 || partly_done ||
                    (call.http_status >= 200 && call.http_status < 300 && call.body.empty());
     bool const fixable = std::find(fixable_errors.begin(), fixable_errors.end(), call.error) != fixable_errors.end();
-    out.what = call.retryable() || fixable || out.in_doubt ? send_outcome::kind::retry : send_outcome::kind::failed;
+    bool const channel = std::find(channel_errors.begin(), channel_errors.end(), call.error) != channel_errors.end();
+    out.what = call.retryable() || fixable || channel || out.in_doubt ? send_outcome::kind::retry
+                                                                      : send_outcome::kind::failed;
+    out.gives_up = channel && !out.in_doubt;
     return out;
 }
 
@@ -111,20 +126,30 @@ send_outcome slack_sender::send(const outbound_message& m, const case_record* c,
 {
     auto const desk = desk_.get();
     auto const now = clock_.now();
+    json::object const metadata{{"event_type", outbox_event_type}, {"event_payload", outbox_payload(m, queued_at)}};
     if (m.kind == "card_update") {
-        // Nothing to refresh when the card never went out (its delivery failed).
-        if (!c || c->card_ref.empty())
-            return {send_outcome::kind::delivered, "", std::nullopt, "no card to refresh"};
-        auto args = slack_post(m, {}, c, now, desk->rules, desk->people);
+        if (!c)
+            return {send_outcome::kind::delivered, "", std::nullopt, "no case to show"};
+        if (!c->card_ref.empty()) {
+            auto args = slack_post(m, {}, c, now, desk->rules, desk->people);
+            auto const text = text_of(args);
+            auto updated = api_.update_message(m.to.channel, c->card_ref, text, blocks_of(args));
+            if (updated.ok || !card_is_gone(updated.error))
+                return outcome_of(updated, "ts");
+        }
+        // The card never went out, or someone deleted it: the case shows a new one, in
+        // its thread (the channel, when the deleted card was the thread's root). Its ts
+        // becomes the case's card (outbox::delivered).
+        auto const thread = c->origin.thread == c->card_ref ? std::string{} : c->origin.thread;
+        auto args = slack_post(m, thread, c, now, desk->rules, desk->people);
         auto const text = text_of(args);
-        return outcome_of(api_.update_message(m.to.channel, c->card_ref, text, blocks_of(args)), "ts");
+        return outcome_of(api_.post_message(m.to.channel, text, blocks_of(args), thread, metadata), "ts");
     }
     auto args = slack_post(m, m.to.thread, c, now, desk->rules, desk->people);
     auto const text = text_of(args);
     auto const blocks = blocks_of(args);
     if (!m.to.only_for.empty())
         return outcome_of(api_.post_ephemeral(m.to.channel, m.to.only_for, text, blocks, m.to.thread), "message_ts");
-    json::object const metadata{{"event_type", outbox_event_type}, {"event_payload", outbox_payload(m, queued_at)}};
     return outcome_of(api_.post_message(m.to.channel, text, blocks, m.to.thread, metadata), "ts");
 }
 

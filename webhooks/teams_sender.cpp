@@ -119,7 +119,9 @@ send_outcome teams_sender::send(const outbound_message& m, const case_record* c,
                 return {send_outcome::kind::delivered, "", std::nullopt, "no card to refresh"};
             auto const conversation =
                 c->origin.thread.empty() ? ref.conversation_id : ref.conversation_id + ";messageid=" + c->origin.thread;
-            return outcome_of(connector_->update(ref.service_url, conversation, c->card_ref, activity));
+            auto updated = outcome_of(connector_->update(ref.service_url, conversation, c->card_ref, activity));
+            updated.platform_ref.clear();   // the card stays the one it was (outbox::delivered)
+            return updated;
         }
         if (!m.to.thread.empty())
             return outcome_of(connector_->reply(ref.service_url, ref.conversation_id, m.to.thread, activity));

@@ -19,6 +19,14 @@ check() {  # check <description> <expected substring> <output>
         failures=$((failures + 1))
     fi
 }
+check_not() {  # check_not <description> <unexpected substring> <output>
+    if [[ "$3" != *"$2"* ]]; then
+        echo "ok   $1"
+    else
+        echo "FAIL $1: did not expect [$2] in:"; echo "$3" | sed 's/^/     /'
+        failures=$((failures + 1))
+    fi
+}
 status() {  # status <description> <expected code> <command…>
     local desc=$1 want=$2; shift 2
     out=$("$@" 2>&1); local got=$?
@@ -111,6 +119,19 @@ check "…saying why" "in the future" "$out"
 out=$("$casebot" outbox --config "$config" --db "$db")
 check "the outbox lists what waits" "pending" "$out"
 check "…including the breach" "Breach: #1 (critical, acme)" "$out"
+
+# A message the platform refused is listed apart, and --retry sends it again.
+sqlite3 "$db" "UPDATE outbox SET state = 'failed', attempts = 20, last_error = 'not_in_channel' WHERE id = 1"
+out=$("$casebot" outbox --config "$config" --db "$db")
+check "the outbox lists a refused message apart" "Refused by the platform" "$out"
+check "…with its error" "20 attempts: not_in_channel" "$out"
+status "outbox --retry 1 sends it again" 0 "$casebot" outbox --config "$config" --db "$db" --retry 1
+check "…saying so" "1 message will be sent again." "$out"
+out=$("$casebot" outbox --config "$config" --db "$db")
+check_not "…and it waits again" "Refused by the platform" "$out"
+status "outbox --retry of a message that has not failed" 1 "$casebot" outbox --config "$config" --db "$db" --retry 1
+check "…says so" "#1 is not a failed message." "$out"
+status "outbox --retry of nonsense is a usage error" 2 "$casebot" outbox --config "$config" --db "$db" --retry x
 
 # Bad configuration fails at start with file, line and key.
 printf '[support]\ntime_zone = "Mars/Olympus"\n' > "$work/bad.toml"

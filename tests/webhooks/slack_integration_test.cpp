@@ -5,6 +5,8 @@
 #include "bot/app/demo_script.hpp"
 #include "webhooks/signature.hpp"
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -183,6 +185,28 @@ TEST_CASE("a customer's message opens a case in its thread, once however often S
     REQUIRE(posts.size() == 1);
     CHECK(posts[0].thread_ts == "1773064800.000100");   // the card answers in the message's thread
     CHECK(contains(w.command("U0CAROL", "C0ACME", "new Next question", "T0ACME").body, "Opened #2"));
+}
+
+TEST_CASE("an event not done within Slack's budget answers 500, so that Slack sends it again, and the retry is safe")
+{
+    slack_world w;
+    w.stop_bot();
+    w.budget = std::chrono::milliseconds{100};
+    w.start_bot();
+    // Another writer holds the database, so the event waits past the budget for it.
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(w.settings.database.c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    auto const message = message_event("U0CAROL", "T0ACME", "C0ACME", "Invoices fail", "1773064800.000100");
+    auto const first = w.event(message, "Ev1");
+    CHECK(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(other);
+    CHECK(first.status == 500);
+    // Slack's retry, whether or not the first attempt finished meanwhile: one case.
+    CHECK(w.event(message, "Ev1").status == 200);
+    REQUIRE(w.bot->store().find(1).value().has_value());
+    CHECK(w.bot->store().find(1).value()->title == "Invoices fail");
+    CHECK_FALSE(w.bot->store().find(2).value().has_value());
 }
 
 TEST_CASE("the bot's own messages and other bots' are ignored")
@@ -466,6 +490,48 @@ TEST_CASE("a 429 and a 500 from Slack are retried until Slack accepts, each mess
     CHECK(w.posts_in("C0ACME").size() == 1);
     CHECK(w.posts_in("C0AGENTS").size() == 1);
     CHECK(w.slack.calls("chat.postMessage") >= 4);
+}
+
+TEST_CASE("a deleted case card is posted again when the case changes, and the new one is refreshed after")
+{
+    slack_world w;
+    w.command("U0CAROL", "C0ACME", "new normal error Export fails", "T0ACME");
+    REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
+    auto const first = w.bot->store().find(1).value()->card_ref;
+    REQUIRE_FALSE(first.empty());
+    // Someone deleted the card: chat.update answers message_not_found.
+    w.slack.fail_next("chat.update", 200, std::nullopt, "message_not_found");
+    w.command("U0ANA", "C0AGENTS", "claim 1");
+    REQUIRE(w.delivered([&](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [&](auto const& m) {
+            return m.channel == "C0ACME" && m.kind == "post" && m.ts != first && contains(m.text, "#1 ") &&
+                   m.thread_ts.empty();
+        });
+    }));
+    w.bot->deliver_now();
+    auto const second = w.bot->store().find(1).value()->card_ref;
+    CHECK(second != first);
+    CHECK_FALSE(second.empty());
+    // The next change refreshes the new card in place.
+    w.command("U0ANA", "C0AGENTS", "update 1 Found the cause");
+    REQUIRE(w.delivered([&](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [&](auto const& m) { return m.ts == second && m.revisions > 0; });
+    }));
+}
+
+TEST_CASE("a post refused because the bot is not in the channel waits to be invited, then is marked failed")
+{
+    slack_world w;
+    w.slack.fail_next("chat.postMessage", 200, std::nullopt, "not_in_channel", 100);
+    w.command("U0CAROL", "C0ACME", "new normal error Export fails", "T0ACME");
+    w.bot->deliver_now();
+    auto const entries = w.bot->store().recent_outbox(10).value();
+    auto const card = std::find_if(entries.begin(), entries.end(), [](auto const& e) {
+        return e.message.kind == "case_card";
+    });
+    REQUIRE(card != entries.end());
+    CHECK(card->state == delivery_state::pending);   // not refused for good: inviting the bot fixes it
+    CHECK(card->last_error == "not_in_channel");
 }
 
 TEST_CASE("a restart with messages still in the outbox delivers them once")

@@ -44,9 +44,23 @@ send_outcome retry(std::optional<seconds> retry_after = std::nullopt)
     return {send_outcome::kind::retry, "", retry_after, retry_after ? "ratelimited" : "server error"};
 }
 
+// A refusal for the channel that a person may lift (not_in_channel, …).
+send_outcome refused_here(std::string why = "not_in_channel")
+{
+    send_outcome out{send_outcome::kind::retry, "", std::nullopt, std::move(why)};
+    out.gives_up = true;
+    return out;
+}
+
 send_outcome refused(std::string why = "channel_not_found")
 {
     return {send_outcome::kind::failed, "", std::nullopt, std::move(why)};
+}
+
+// Slack refusing the token (invalid_auth): a person fixes it, the message waits.
+send_outcome refused_outcome_for_token()
+{
+    return {send_outcome::kind::retry, "", std::nullopt, "invalid_auth"};
 }
 
 // No answer came, and the platform did not get the message (the connection broke first).
@@ -426,14 +440,36 @@ TEST_CASE("a message waiting for its retry holds back later messages of its chan
     CHECK(d.slack.sent() == "one | two | three");
 }
 
-TEST_CASE("a message still not accepted after max_attempts is marked failed")
+TEST_CASE("a rate limit, an outage or a refused token never loses a message: past max_attempts it keeps waiting")
+{
+    auto o = test_options();
+    o.max_attempts = 3;
+    desk d{o};
+    d.post("C1", "patient");
+    d.slack.on("patient", retry(1s));   // 429s count, but give nothing up
+    for (int i = 0; i < 5; ++i)
+        d.slack.on("patient", retry());
+    d.slack.on("patient", refused_outcome_for_token());
+    d.run();
+    for (int i = 0; i < 7; ++i) {
+        CHECK(d.entry("patient").state == delivery_state::pending);
+        d.clock.advance(20s);   // max_retry
+        d.run();
+    }
+    CHECK(d.slack.count() == 8);
+    auto const e = d.entry("patient");
+    CHECK(e.state == delivery_state::delivered);
+    CHECK(e.attempts == 7);
+}
+
+TEST_CASE("a message refused for its channel is marked failed after max_attempts")
 {
     auto o = test_options();
     o.max_attempts = 3;
     desk d{o};
     d.post("C1", "doomed");
     for (int i = 0; i < 5; ++i)
-        d.slack.on("doomed", retry());
+        d.slack.on("doomed", refused_here("server error"));
 
     d.run();                  // attempt 1
     d.clock.advance(5s);
@@ -461,7 +497,7 @@ TEST_CASE("a message given up after max_attempts lets the channel's next message
     desk d{o};
     d.post("C1", "doomed");
     d.post("C1", "next");
-    d.slack.on("doomed", retry());
+    d.slack.on("doomed", refused_here());
 
     auto const round = d.run();
     CHECK(d.entry("doomed").state == delivery_state::failed);
