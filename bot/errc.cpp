@@ -23,6 +23,7 @@ public:
         case errc::delivery_failed: return "the chat platform refused the message";
         case errc::delivery_retry: return "the chat platform asked us to retry later";
         case errc::duplicate: return "this event was already handled";
+        case errc::storage_full: return "the database's disk is full";
         }
         return "unknown casebot error";
     }

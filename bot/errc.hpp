@@ -8,7 +8,7 @@ namespace bot {
 
 enum class errc {
     storage_busy = 1,    // the database is locked by another writer; try again
-    storage_failed,      // the database refused (disk full, corrupt, I/O)
+    storage_failed,      // the database refused (corrupt, I/O, read-only)
     conflict,            // the case changed underneath us (optimistic version check)
     not_found,           // a row that must exist does not
     schema_too_new,      // the database was written by a newer casebot
@@ -16,6 +16,7 @@ enum class errc {
     delivery_failed,     // a chat platform refused a message for good
     delivery_retry,      // a chat platform asked us to try later
     duplicate,           // this event was already handled (a platform's retry)
+    storage_full,        // the disk (or a quota) has no room for the database to grow
 };
 
 const boost::system::error_category& bot_category() noexcept;

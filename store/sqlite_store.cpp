@@ -26,6 +26,7 @@ errc error_of(int rc) noexcept
     switch (rc & 0xff) {  // the primary code of an extended one
     case SQLITE_BUSY:
     case SQLITE_LOCKED: return errc::storage_busy;
+    case SQLITE_FULL: return errc::storage_full;   // an operator's problem to name plainly
     default: return errc::storage_failed;
     }
 }
@@ -379,6 +380,7 @@ private:
 
 constexpr std::string_view user_version_sql = "PRAGMA user_version";
 constexpr std::string_view journal_mode_wal_sql = "PRAGMA journal_mode = WAL";
+constexpr std::string_view journal_size_limit_sql = "PRAGMA journal_size_limit = 67108864";   // 64 MiB
 constexpr std::string_view synchronous_normal_sql = "PRAGMA synchronous = NORMAL";
 constexpr std::string_view synchronous_full_sql = "PRAGMA synchronous = FULL";
 constexpr std::string_view foreign_keys_on_sql = "PRAGMA foreign_keys = ON";
@@ -480,6 +482,10 @@ result<std::pair<std::unique_ptr<connection>, int>> open_and_migrate(const std::
             return row.error();
         if (!*row || mode->text(0) != "wal")
             return errc::storage_failed;
+        // A checkpoint leaves the log file at its largest (a burst, a full disk) unless
+        // told to shrink it back to this.
+        if (auto set = (*db)->run(journal_size_limit_sql); !set)
+            return set.error();
     }
     if (auto set = (*db)->run(sync == durability::full ? synchronous_full_sql : synchronous_normal_sql); !set)
         return set.error();

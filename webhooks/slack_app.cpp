@@ -169,10 +169,19 @@ void slack_app::handle(request&& req, responder respond)
         if (!d_.api)
             return respond(json_response(http::status::ok, slack_reply(commands::reply::usage(
                                                                   "Say what to do.", "/case help"))));
-        boost::asio::post(d_.pool, [this, trigger = cmd.trigger_id, channel = cmd.channel_id] {
+        boost::asio::post(d_.pool, [this, trigger = cmd.trigger_id, channel = cmd.channel_id,
+                                    response_url = cmd.response_url] {
             auto opened = d_.api->open_view(trigger, new_case_modal(channel, ""));
-            if (!opened.ok)
-                d_.log->warn("slack: views.open failed: {}", opened.error);
+            if (opened.ok)
+                return;
+            d_.log->warn("slack: views.open failed: {}", opened.error);
+            // The caller saw nothing happen: say so, and how to file the case without the form.
+            if (!response_url.empty())
+                (void)d_.api->post_json(
+                    response_url,
+                    slack_reply(commands::reply::usage("I could not open the form (Slack said " + opened.error +
+                                                           "). Try `/case` again, or file the case in one line:",
+                                                       "/case new [critical|normal|low] [error|question] <title>")));
         });
         return respond(text_response(http::status::ok, ""));
     }
@@ -314,6 +323,10 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
                  cmd.level = parse_severity(value("severity"));
                  cmd.kind = parse_category(value("category"));
                  cmd.text = title;
+                 // The form can still be corrected: better than a silent Normal.
+                 if (cmd.level == severity::critical && cmd.kind && !may_be_critical(*cmd.kind))
+                     return view_errors("severity", "Only a software error can be Critical: choose Error as the "
+                                                    "category, or Normal or Low.");
                  in.who = *who;
                  in.thread = json_fields::str(meta, "thread");
                  auto const description = value("description");

@@ -11,6 +11,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace bot::webhooks {
 namespace {
 constexpr std::size_t max_title = 200;
@@ -30,8 +32,71 @@ bool strip_mention(std::string& text, std::string_view bot_user)
     return true;
 }
 
-// Slack's own markup in a message (<@U…>, <https://…|label>) stays as typed; the
-// first line with words on it becomes the title.
+// Whether `inside` (between < and >) is Slack's markup rather than typed text, which
+// arrives decoded and may hold < and > too: a person (@U…), a channel (#C…), a
+// special mention (!here, !subteam^S…) or a link (scheme:…), each with an optional |label.
+bool is_markup(std::string_view inside)
+{
+    auto const target = inside.substr(0, inside.find('|'));
+    auto const id_like = [](std::string_view id) {
+        return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        });
+    };
+    if (target.starts_with('@') || target.starts_with('#'))
+        return id_like(target.substr(1));
+    if (target.starts_with('!'))
+        return target.size() > 1 && target.find(' ') == std::string_view::npos;
+    return (target.starts_with("http://") || target.starts_with("https://") || target.starts_with("mailto:")) &&
+           target.find(' ') == std::string_view::npos;
+}
+
+// Slack's markup for people, channels and links (<@U…>, <#C…|name>, <https://…|label>,
+// <!here>) as a person reads it, for a title shown everywhere as plain text: "@Ana
+// Alvarez", "#name", "label". The bot's own mention goes.
+std::string readable(std::string_view text, const desk_snapshot& desk)
+{
+    std::string out;
+    std::size_t at = 0;
+    while (at < text.size()) {
+        auto const open = text.find('<', at);
+        auto const close = open == std::string_view::npos ? open : text.find('>', open);
+        if (close == std::string_view::npos) {
+            out += text.substr(at);
+            break;
+        }
+        auto const inside = text.substr(open + 1, close - open - 1);
+        if (!is_markup(inside)) {   // typed: "Totals < 0 > expected"
+            out += text.substr(at, open + 1 - at);
+            at = open + 1;
+            continue;
+        }
+        out += text.substr(at, open - at);
+        auto const bar = inside.find('|');
+        auto const target = inside.substr(0, bar);
+        auto const label = bar == std::string_view::npos ? std::string_view{} : inside.substr(bar + 1);
+        at = close + 1;
+        if (target.starts_with('@')) {
+            auto const user = target.substr(1);
+            if (user != desk.slack_bot_user) {
+                auto const* p = desk.people.person_on(platform::slack, user);
+                out += "@" + std::string{p ? std::string_view{p->name} : !label.empty() ? label : user};
+            } else if (at < text.size() && text[at] == ' ' && (out.empty() || out.back() == ' ')) {
+                ++at;   // "Hi <@BOT> the export…": one space stays
+            }
+        } else if (target.starts_with('#')) {
+            out += "#" + std::string{label.empty() ? target.substr(1) : label};
+        } else if (target.starts_with('!')) {   // <!here>, <!subteam^S…|@support>
+            auto const name = label.empty() ? target.substr(1, target.find('^') - 1) : label;
+            out += (name.starts_with('@') ? "" : "@") + std::string{name};
+        } else {
+            out += std::string{label.empty() ? target : label};
+        }
+    }
+    return out;
+}
+
+// The first line with words on it.
 std::string title_of(std::string_view text)
 {
     constexpr std::string_view blank = " \t\r\n";
@@ -58,6 +123,22 @@ bool answers_resolution(const std::string& text, case_id id)
     auto const* cmd = std::get_if<commands::command>(&parsed);
     return cmd != nullptr && (cmd->what == commands::verb::close || cmd->what == commands::verb::reopen) &&
            cmd->id == id;
+}
+
+// "@casebot claim" in #5's thread is `claim 5`: a command that names no case takes the
+// thread's. Empty when that does not make a command.
+std::optional<std::string> naming_thread_case(const std::string& text, case_id id)
+{
+    using commands::verb;
+    auto const end = std::min(text.find_first_of(" \t\n"), text.size());
+    auto const v = commands::parse_verb(std::string_view{text}.substr(0, end));
+    if (!v || *v == verb::new_case || *v == verb::list || *v == verb::sla || *v == verb::contacts ||
+        *v == verb::help)
+        return std::nullopt;
+    auto named = text.substr(0, end) + " " + std::to_string(id) + text.substr(end);
+    if (!is_command(named))
+        return std::nullopt;
+    return named;
 }
 
 // One message is one change, whichever events carry it: a mention in a mention-only
@@ -113,6 +194,9 @@ bool slack_app::on_message(event_context& ec)
             return true;   // a thread that is not a case
         if ((addressed && is_command(text)) || answers_resolution(text, (*found)->id))
             return run_and_reply(ec, *who, text, e.thread_ts);
+        if (addressed)
+            if (auto named = naming_thread_case(text, (*found)->id))
+                return run_and_reply(ec, *who, *named, e.thread_ts);
         // A reply in the case's thread: from an agent the response or an update,
         // from the customer more details (and a waiting case resumes).
         commands::invocation in;
@@ -188,7 +272,7 @@ bool slack_app::open_from_message(event_context& ec, const bot::actor& author, s
         return true;
     commands::command cmd;
     cmd.what = commands::verb::new_case;
-    cmd.text = title_of(text).substr(0, max_title * 4);
+    cmd.text = title_of(readable(text, desk)).substr(0, max_title * 4);
     in.who = author;
     in.description = std::string{text};
     auto const key = "slack:opened-from:" + in.channel + ":" + in.thread;  // for two events at once
@@ -261,8 +345,8 @@ bool slack_app::on_reaction(event_context& ec)
             auto team = str(o, "user_team");
             if (team.empty())
                 team = str(o, "team");
-            m = seen_message{platform::slack, e.item_channel, e.item_ts, str(o, "user"), team, str(o, "text"),
-                             d_.clock.now()};
+            m = seen_message{platform::slack, e.item_channel, e.item_ts, str(o, "user"), team,
+                             slack_plain_text(str(o, "text")), d_.clock.now()};
         }
         if (!m)
             return true;

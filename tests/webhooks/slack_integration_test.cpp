@@ -451,6 +451,27 @@ TEST_CASE("/case alone opens the form, and submitting it files the case")
     CHECK(json_of(refused).at("response_action").as_string() == "errors");
     CHECK_FALSE(w.bot->store().find(2).value().has_value());
 
+    // Critical for a question: the form says only an error can be, and files nothing.
+    auto critical = submit;
+    critical.at("view").at("state").at("values").at("severity").at("value").as_object()["selected_option"] =
+        json::object{{"value", "critical"}};
+    auto const no = w.interaction(critical);
+    CHECK(json_of(no).at("response_action").as_string() == "errors");
+    CHECK(contains(json::serialize(json_of(no)), "Only a software error can be Critical"));
+    CHECK_FALSE(w.bot->store().find(2).value().has_value());
+
+    // A form Slack would not open is reported to the caller, with the one-line way.
+    w.slack.fail_next("views.open", 200, std::nullopt, "expired_trigger_id");
+    CHECK(w.command("U0CAROL", "C0ACME", "", "T0ACME").status == 200);
+    REQUIRE(w.slack.wait_for(
+        [](auto const& all) {
+            return std::any_of(all.begin(), all.end(), [](auto const& m) {
+                return m.kind == "response_url" && contains(m.text, "could not open the form (Slack said "
+                                                                    "expired_trigger_id)");
+            });
+        },
+        std::chrono::seconds{2}));
+
     // A submission whose metadata lost the channel files nothing anywhere.
     for (auto const* metadata : {"", "not json", R"({"channel":42})", R"({"thread":""})"}) {
         CAPTURE(metadata);
@@ -812,4 +833,27 @@ TEST_CASE("a message's title is its first line with words, read as the customer 
     CHECK(contains(post.text, "Totals &lt; 0 &amp; rising"));
     CHECK_FALSE(contains(card + post.text, "&amp;lt;"));
     CHECK_FALSE(contains(card + post.text, "&amp;amp;"));
+
+    // People, channels and links read as people read them; the bot's mention goes; a
+    // typed < … > stays as typed.
+    auto const marked = message_event("U0CAROL", "T0ACME", "C0ACME",
+                                      "<@U0CASEBOT> <@U0ANA> says <#C0ACMEQA|qa> and <https://x.example/r|the report> "
+                                      "show a &lt; b &gt; c <!subteam^S0AGENTS|@support>",
+                                      "1773064800.000500");
+    REQUIRE(w.event(marked, "Ev0041").status == 200);
+    CHECK(w.bot->store().find(2).value()->title == "@Ana Alvarez says #qa and the report show a < b > c @support");
+}
+
+TEST_CASE("a command in a case's thread that names no case is about that case")
+{
+    slack_world w;
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Login fails", "1773064800.000100"), "Ev1");
+    w.event(message_event("U0ANA", "T0VENDOR", "C0ACME", "<@U0CASEBOT> claim", "1773064900.000100",
+                          "1773064800.000100"),
+            "Ev2");
+    auto const c = w.bot->store().find(1).value();
+    REQUIRE(c.has_value());
+    CHECK(c->assignee == "ana");
+    auto const history = w.bot->store().history(1).value();
+    CHECK(std::none_of(history.begin(), history.end(), [](auto const& e) { return e.detail == "claim"; }));
 }
