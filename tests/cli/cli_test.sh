@@ -3,6 +3,7 @@
 #   cli_test.sh <path to casebot> <source dir>
 # Each check prints what it tried; the first failure stops the script with the output seen.
 set -uo pipefail
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/checks.sh"
 casebot=$1
 src=$2
 work=$(mktemp -d)
@@ -10,29 +11,6 @@ trap 'rm -rf "$work"' EXIT
 config="$src/config/demo.toml"
 db="$work/cases.db"
 failures=0
-
-check() {  # check <description> <expected substring> <output>
-    if [[ "$3" == *"$2"* ]]; then
-        echo "ok   $1"
-    else
-        echo "FAIL $1: expected to find [$2] in:"; echo "$3" | sed 's/^/     /'
-        failures=$((failures + 1))
-    fi
-}
-check_not() {  # check_not <description> <unexpected substring> <output>
-    if [[ "$3" != *"$2"* ]]; then
-        echo "ok   $1"
-    else
-        echo "FAIL $1: did not expect [$2] in:"; echo "$3" | sed 's/^/     /'
-        failures=$((failures + 1))
-    fi
-}
-status() {  # status <description> <expected code> <command…>
-    local desc=$1 want=$2; shift 2
-    out=$("$@" 2>&1); local got=$?
-    if [ "$got" -eq "$want" ]; then echo "ok   $desc (exit $got)"; else
-        echo "FAIL $desc: exit $got, expected $want"; echo "$out" | sed 's/^/     /'; failures=$((failures + 1)); fi
-}
 
 # sla: what-if answers computed by hand.
 out=$("$casebot" sla --severity critical --opened 2026-03-06T17:30:00-05:00 --json)

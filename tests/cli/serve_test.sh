@@ -6,6 +6,7 @@
 # stops it with SIGTERM and reads the database back from another process. Slack's Web API
 # is a closed loopback port, so nothing leaves the machine. Every wait is a bounded poll.
 set -uo pipefail
+source "$(dirname "$(realpath "${BASH_SOURCE[0]}")")/checks.sh"
 casebot=$(realpath "$1")   # absolute: the script works in its temp dir
 src=$(realpath "$2")
 work=$(mktemp -d)
@@ -18,28 +19,6 @@ trap cleanup EXIT
 cd "$work" || exit 1
 failures=0
 
-check() {  # check <description> <expected substring> <output>
-    if [[ "$3" == *"$2"* ]]; then
-        echo "ok   $1"
-    else
-        echo "FAIL $1: expected to find [$2] in:"; echo "$3" | sed 's/^/     /'
-        failures=$((failures + 1))
-    fi
-}
-check_not() {  # check_not <description> <unexpected substring> <output>
-    if [[ "$3" != *"$2"* ]]; then
-        echo "ok   $1"
-    else
-        echo "FAIL $1: did not expect [$2] in:"; echo "$3" | sed 's/^/     /'
-        failures=$((failures + 1))
-    fi
-}
-status() {  # status <description> <expected code> <command…>
-    local desc=$1 want=$2; shift 2
-    out=$("$@" 2>&1); local got=$?
-    if [ "$got" -eq "$want" ]; then echo "ok   $desc (exit $got)"; else
-        echo "FAIL $desc: exit $got, expected $want"; echo "$out" | sed 's/^/     /'; failures=$((failures + 1)); fi
-}
 give_up() {  # give_up <why>: what follows needs what just failed
     echo "FAIL $1"; echo "     server log:"; sed 's/^/     /' "$work/serve.log" 2>/dev/null
     exit 1
