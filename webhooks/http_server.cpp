@@ -141,6 +141,8 @@ public:
     virtual void deliver(response res) = 0;
     // Any thread: close now if waiting for a request that has not started.
     virtual void stop_if_idle() = 0;
+    // Any thread: close now if waiting for a request's first byte (the server is full).
+    virtual void shed_if_idle() = 0;
     // Any thread: close now, whatever is going on.
     virtual void force_close() = 0;
 };
@@ -276,6 +278,7 @@ public:
 private:
     void on_accept(error_code ec, tcp::socket socket);
     void refuse(tcp::socket& socket);
+    void shed_idle();
 
     mutable std::mutex mutex_;
     std::condition_variable drained_;
@@ -288,6 +291,7 @@ private:
     // On the acceptor's thread only.
     std::size_t next_context_ = 0;
     std::chrono::steady_clock::time_point last_refusal_log_{};
+    std::chrono::steady_clock::time_point last_shed_{};
     std::size_t refused_unlogged_ = 0;
 };
 
@@ -376,6 +380,11 @@ public:
     void stop_if_idle() override
     {
         net::post(executor_, beast::bind_front_handler(&session::on_stop_if_idle, this->shared_from_this()));
+    }
+
+    void shed_if_idle() override
+    {
+        net::post(executor_, beast::bind_front_handler(&session::on_shed_if_idle, this->shared_from_this()));
     }
 
     void force_close() override
@@ -656,6 +665,12 @@ private:
             close_now();
     }
 
+    void on_shed_if_idle()
+    {
+        if (phase_ == phase::idle)
+            close_now();
+    }
+
     void end(const error_code& ec, std::string_view what)
     {
         if (phase_ == phase::closed)
@@ -718,6 +733,7 @@ void server_state::on_accept(error_code ec, tcp::socket socket)
     }
     if (active() >= options.max_connections) {
         refuse(socket);
+        shed_idle();
         do_accept();
         return;
     }
@@ -732,6 +748,19 @@ void server_state::on_accept(error_code ec, tcp::socket socket)
             std::make_shared<session<beast::tcp_stream>>(shared_from_this(), std::move(socket), remote)->start();
     }
     do_accept();
+}
+
+// Full: connections that wait for a request (kept alive after one, or opened and
+// silent) make room, at most once a refusal_log_interval, so that a crowd of idle
+// connections cannot keep everyone else out. A client that sends again reconnects.
+void server_state::shed_idle()
+{
+    auto const now = std::chrono::steady_clock::now();
+    if (now - last_shed_ < refusal_log_interval)
+        return;
+    last_shed_ = now;
+    for (auto const& s : snapshot())
+        s->shed_if_idle();
 }
 
 void server_state::refuse(tcp::socket& socket)

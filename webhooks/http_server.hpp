@@ -52,7 +52,7 @@ struct server_options {
     std::chrono::milliseconds idle_timeout{60'000};    // an idle keep-alive connection closes after this
     std::chrono::milliseconds write_timeout{10'000};
     std::chrono::milliseconds shutdown_grace{10'000};  // stop() waits this long for in-flight requests
-    std::size_t max_connections = 10'000;              // beyond this, new connections are closed at once
+    std::size_t max_connections = 10'000;              // beyond this, new connections are closed at once, and idle ones shed
     int threads = 2;
     std::shared_ptr<boost::asio::ssl::context> tls;    // null: plain HTTP
 };

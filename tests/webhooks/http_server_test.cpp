@@ -4,6 +4,7 @@
 // is a bounded read that returns as soon as the server acts.
 #include "webhooks/http_server.hpp"  // first: proves the header is self-contained
 
+#include "support/gate.hpp"
 #include "http_server_test_client.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -587,7 +588,7 @@ TEST_CASE("a request still running after shutdown_grace is cut off and its late 
     CHECK(true);
 }
 
-TEST_CASE("beyond max_connections new connections are closed at once")
+TEST_CASE("beyond max_connections new connections are closed at once, and idle ones make room")
 {
     auto o = small_options();
     o.max_connections = 1;
@@ -604,11 +605,44 @@ TEST_CASE("beyond max_connections new connections are closed at once")
     REQUIRE(refused_after);
     CHECK(*refused_after < 500ms);
 
-    first.send(raw_request("GET", "/still"));
-    auto const still = first.read_response();
-    REQUIRE(still);
-    CHECK(still->body() == "GET /still|");
-    CHECK(e.calls == 2);
+    // The first one only waited for its next request: it was closed to make room
+    // (idle connections cannot keep everyone out), so the next client gets in.
+    REQUIRE(first.wait_for_close(1s));
+    raw_client third(server.local_endpoint());
+    third.send(raw_request("GET", "/third"));
+    auto const answered = third.read_response();
+    REQUIRE(answered);
+    CHECK(answered->body() == "GET /third|");
+}
+
+TEST_CASE("a full server does not shed a connection whose request is being handled")
+{
+    auto o = small_options();
+    o.max_connections = 1;
+    bot::test::gate entered;
+    bot::test::gate release;
+    std::thread worker;
+    http_server server(
+        o,
+        [&](request&& req, const connection_info&, responder respond) {
+            worker = std::thread([&release, respond = std::move(respond), target = std::string{req.target()}] {
+                release.wait();
+                respond(text(http::status::ok, "done " + target));
+            });
+            entered.open();
+        },
+        bot::test::test_logger());
+    server.start();
+    raw_client busy(server.local_endpoint());
+    busy.send(raw_request("GET", "/slow"));
+    REQUIRE(entered.wait());
+    raw_client second(server.local_endpoint());
+    REQUIRE(second.wait_for_close(1s));   // refused, and the busy one is not idle
+    release.open();
+    auto const answered = busy.read_response();
+    worker.join();
+    REQUIRE(answered);
+    CHECK(answered->body() == "done /slow");
 }
 
 TEST_CASE("start() throws std::system_error when the port is taken")
