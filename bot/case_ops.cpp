@@ -280,8 +280,8 @@ outcome claim(const case_record& c, const actor& agent, const domain_context& ct
     if (c.assignee == agent.id)
         return rejection{fmt::format("You already have {}.", case_tag(c.id))};
     if (!c.assignee.empty() && !take_over)
-        return rejection{fmt::format("{} already has {}; `claim {}` takes it over.", c.assignee_name,
-                                     case_tag(c.id), c.id)};
+        return rejection{fmt::format("{} already has {}; `claim {}` takes it over.",
+                                     c.assignee_name.empty() ? c.assignee : c.assignee_name, case_tag(c.id), c.id)};
     draft d{c, ctx};
     auto const previous = c.assignee_name;
     d.c().assignee = agent.id;

@@ -40,10 +40,12 @@ public:
     // known to be in doubt; delivered(), failed() and a settled retry_later() clear it.
     virtual result<void> attempting(std::int64_t id, wall_time at) = 0;
     // The platform accepted the message; `platform_ref` is its id there (Slack ts, Teams activity id).
-    // When it is a case card posted as the case's thread root, the case learns its thread;
-    // when it is a card refresh answered with another id (the card was gone and posted
-    // again), that is the case's card from now on.
+    // When it is a case card posted as the case's thread root, the case learns its thread.
     virtual result<void> delivered(std::int64_t id, wall_time at, std::string_view platform_ref) = 0;
+    // A card refresh that found the case's card gone and posted it anew: delivered, and
+    // in the same transaction `platform_ref` becomes the case's card (and its thread,
+    // when the card that went was the thread's root).
+    virtual result<void> delivered_as_new_card(std::int64_t id, wall_time at, std::string_view platform_ref) = 0;
     // Another attempt at `next_attempt`. `in_doubt`: the failed attempt got no answer,
     // so the platform may have the message after all; otherwise the platform said it
     // did not take it, and the message is no longer in doubt.

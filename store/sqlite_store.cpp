@@ -1881,17 +1881,28 @@ constexpr std::string_view card_delivered_sql =
     "THEN ?2 ELSE card_ref END "
     "WHERE id = ?1 AND ?2 <> ''";
 
-// ?1 case id, ?2 the platform id a card refresh answered with: the card's own when it
-// was updated in place, a new one when the card was gone and posted again.
-constexpr std::string_view card_replaced_sql =
-    "UPDATE cases SET card_ref = ?2, origin_thread = CASE WHEN origin_thread = '' THEN ?2 ELSE origin_thread END "
-    "WHERE id = ?1 AND ?2 <> '' AND card_ref <> ?2";
+// ?1 case id, ?2 the new card's platform id. A card that was the thread's root leaves
+// the thread with it: the new card (posted in the channel) is the thread from now on.
+constexpr std::string_view card_reposted_sql =
+    "UPDATE cases SET origin_thread = CASE WHEN origin_thread IN ('', card_ref) THEN ?2 ELSE origin_thread END, "
+    "card_ref = ?2 WHERE id = ?1 AND ?2 <> ''";
 
 result<void> sqlite_store::delivered(std::int64_t id, wall_time at, std::string_view platform_ref)
 {
+    return mark_delivered(id, at, platform_ref, false);
+}
+
+result<void> sqlite_store::delivered_as_new_card(std::int64_t id, wall_time at, std::string_view platform_ref)
+{
+    return mark_delivered(id, at, platform_ref, true);
+}
+
+result<void> sqlite_store::mark_delivered(std::int64_t id, wall_time at, std::string_view platform_ref,
+                                          bool new_card)
+{
     return write([&]() -> result<void> {
         std::optional<case_id> card_of;
-        std::optional<case_id> card_replaced;   // a card_update that had to post a new card
+        std::optional<case_id> reposted;
         bool thread_root = false;
         {
             auto st = db_->prepare(mark_delivered_sql);
@@ -1909,16 +1920,16 @@ result<void> sqlite_store::delivered(std::int64_t id, wall_time at, std::string_
                 card_of = st->integer(0);
                 thread_root = st->boolean(2);
             }
-            if (!st->is_null(0) && st->text(1) == "card_update")
-                card_replaced = st->integer(0);
+            if (!st->is_null(0) && new_card && st->text(1) == "card_update")
+                reposted = st->integer(0);
             if (auto done = st->run(); !done)
                 return done;
         }
-        if (card_replaced) {
-            auto st = db_->prepare(card_replaced_sql);
+        if (reposted) {
+            auto st = db_->prepare(card_reposted_sql);
             if (!st)
                 return st.error();
-            st->bind_int(1, *card_replaced);
+            st->bind_int(1, *reposted);
             st->bind_text(2, platform_ref);
             return st->run();
         }

@@ -155,6 +155,7 @@ public:
     // and card_ref become `platform_ref`; posted into an existing thread, card_ref
     // becomes `platform_ref` if it was empty. The case's version is not bumped.
     result<void> delivered(std::int64_t id, wall_time at, std::string_view platform_ref) override;
+    result<void> delivered_as_new_card(std::int64_t id, wall_time at, std::string_view platform_ref) override;
     // Marks the message in doubt since `at` (see bot::outbox); no effect on a message
     // that is no longer pending (not_found for an unknown id).
     result<void> attempting(std::int64_t id, wall_time at) override;
@@ -262,6 +263,7 @@ private:
     // meanwhile; returns once that transaction has committed (or failed). See
     // "group commit" in sqlite_store.cpp.
     result<void> write(write_op op);
+    result<void> mark_delivered(std::int64_t id, wall_time at, std::string_view platform_ref, bool new_card);
     result<void> write_in_batch(write_op op);           // on the batch's thread
     bool batching() const noexcept;                     // this thread is running a batch of this store
     void run_group(std::span<write_job* const> group);  // with mutex_ held

@@ -162,9 +162,14 @@ std::optional<send_outcome> delivery_worker::settle_earlier(const outbox_entry& 
 {
     auto const earlier = sender.find_earlier(m, e.created_at, *e.in_doubt_since);
     switch (earlier.what) {
-    case earlier_attempt::kind::arrived:
+    case earlier_attempt::kind::arrived: {
         log_->info("delivery: {} had arrived (its answer was lost); marked delivered, not sent again", describe(m));
-        return send_outcome{send_outcome::kind::delivered, earlier.platform_ref, std::nullopt, ""};
+        send_outcome out{send_outcome::kind::delivered, earlier.platform_ref, std::nullopt, ""};
+        // A card refresh is found only as a card posted anew: an update in place leaves
+        // nothing to find.
+        out.new_card = m.kind == "card_update";
+        return out;
+    }
     case earlier_attempt::kind::absent:
         log_->info("delivery: {} had not arrived; sending it", describe(m));
         return std::nullopt;
@@ -174,13 +179,8 @@ std::optional<send_outcome> delivery_worker::settle_earlier(const outbox_entry& 
                   "delivery: cannot tell whether {} arrived ({}); sending it again", describe(m), earlier.error);
         return std::nullopt;
     case earlier_attempt::kind::ask_later:
-        if (e.attempts + 1 >= options_.max_attempts) {
-            // Asking has used up the attempts: one last send rather than none risks a
-            // message shown twice rather than a message lost.
-            log_->warn("delivery: cannot tell whether {} arrived ({}) at its last attempt; sending it again",
-                       describe(m), earlier.error);
-            return std::nullopt;
-        }
+        // Nothing is lost by asking again later (messages are never given up for an
+        // outage), while sending blind could show it twice.
         break;
     }
     return send_outcome{send_outcome::kind::retry, "", earlier.retry_after,
@@ -194,14 +194,17 @@ bool delivery_worker::record(const outbox_entry& e, const send_outcome& outcome,
     auto const now = state.now;
     auto& round = state.round;
     switch (outcome.what) {
-    case send_outcome::kind::delivered:
-        if (auto ok = box_.delivered(m.id, clock_.now(), outcome.platform_ref); !ok) {
+    case send_outcome::kind::delivered: {
+        auto const ok = outcome.new_card ? box_.delivered_as_new_card(m.id, clock_.now(), outcome.platform_ref)
+                                         : box_.delivered(m.id, clock_.now(), outcome.platform_ref);
+        if (!ok) {
             log_->error("delivery: sent {} but cannot mark it: {}", describe(m), ok.error().message());
             return false;
         }
         ++round.delivered;
         log_->debug("delivery: sent {}", describe(m));
         break;
+    }
     case send_outcome::kind::retry: {
         bool const many = e.attempts + 1 >= options_.max_attempts;
         if (many && outcome.gives_up) {

@@ -45,6 +45,9 @@ struct send_outcome {
     // then marked failed (`casebot outbox --retry` sends it again). Every other retry
     // (rate limits, outages, a refused token) goes on until the platform accepts.
     bool gives_up = false;
+    // delivered only: a card refresh that found the card gone and posted it anew;
+    // platform_ref is the new card.
+    bool new_card = false;
 };
 
 // What the platform knows of an earlier attempt at a message whose answer never came.
@@ -79,8 +82,7 @@ struct delivery_options {
     std::chrono::seconds first_retry{5};      // the backoff starts here and doubles
     std::chrono::seconds max_retry{15 * 60};  // and stops growing here
     // After this many attempts a message still not accepted is logged as an error at
-    // each retry, one in doubt is sent again without asking whether the last attempt
-    // arrived, and one refused for its channel (send_outcome::gives_up) is marked failed.
+    // each retry, and one refused for its channel (send_outcome::gives_up) is marked failed.
     int max_attempts = 20;
     std::size_t per_channel = 20;             // messages read per channel per round (its queue's head)
     std::chrono::milliseconds channel_interval{1000};   // one message per channel per interval…

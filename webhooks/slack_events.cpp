@@ -5,6 +5,7 @@
 #include "bot/case_ops.hpp"
 #include "commands/case_command.hpp"
 #include "commands/handlers.hpp"
+#include "commands/permissions.hpp"
 #include "webhooks/json_fields.hpp"
 #include "webhooks/slack_api.hpp"
 #include "webhooks/slack_payloads.hpp"
@@ -86,6 +87,8 @@ std::string readable(std::string_view text, const desk_snapshot& desk)
             }
         } else if (target.starts_with('#')) {
             out += "#" + std::string{label.empty() ? target.substr(1) : label};
+        } else if (target.starts_with("!date")) {   // <!date^…|Feb 18>: the fallback text
+            out += std::string{label};
         } else if (target.starts_with('!')) {   // <!here>, <!subteam^S…|@support>
             auto const name = label.empty() ? target.substr(1, target.find('^') - 1) : label;
             out += (name.starts_with('@') ? "" : "@") + std::string{name};
@@ -125,20 +128,22 @@ bool answers_resolution(const std::string& text, case_id id)
            cmd->id == id;
 }
 
-// "@casebot claim" in #5's thread is `claim 5`: a command that names no case takes the
-// thread's. Empty when that does not make a command.
-std::optional<std::string> naming_thread_case(const std::string& text, case_id id)
+// The command a mention in #5's thread starts with, when the person may run it:
+// "@casebot claim" is `claim 5` (a command that names no case takes the thread's), and
+// "@casebot update" alone is answered with update's usage rather than recorded as an
+// update reading "update". Empty when the words are no command of theirs: a
+// customer's "@casebot update please?" stays their words on the case.
+std::optional<std::string> thread_command(const std::string& text, case_id id, const actor& who)
 {
-    using commands::verb;
     auto const end = std::min(text.find_first_of(" \t\n"), text.size());
     auto const v = commands::parse_verb(std::string_view{text}.substr(0, end));
-    if (!v || *v == verb::new_case || *v == verb::list || *v == verb::sla || *v == verb::contacts ||
-        *v == verb::help)
+    if (!v || !commands::may_run(who.who, *v))
         return std::nullopt;
+    using commands::verb;
+    if (*v == verb::new_case || *v == verb::list || *v == verb::sla || *v == verb::contacts || *v == verb::help)
+        return text;   // they name no case: their usage is the answer
     auto named = text.substr(0, end) + " " + std::to_string(id) + text.substr(end);
-    if (!is_command(named))
-        return std::nullopt;
-    return named;
+    return is_command(named) ? named : text;
 }
 
 // One message is one change, whichever events carry it: a mention in a mention-only
@@ -195,8 +200,8 @@ bool slack_app::on_message(event_context& ec)
         if ((addressed && is_command(text)) || answers_resolution(text, (*found)->id))
             return run_and_reply(ec, *who, text, e.thread_ts);
         if (addressed)
-            if (auto named = naming_thread_case(text, (*found)->id))
-                return run_and_reply(ec, *who, *named, e.thread_ts);
+            if (auto command = thread_command(text, (*found)->id, *who))
+                return run_and_reply(ec, *who, *command, e.thread_ts);
         // A reply in the case's thread: from an agent the response or an update,
         // from the customer more details (and a waiting case resumes).
         commands::invocation in;
@@ -204,7 +209,7 @@ bool slack_app::on_message(event_context& ec)
         in.where = platform::slack;
         in.channel = e.channel;
         in.thread = e.thread_ts;
-        commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, ec.key};
+        commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, message_key(e)};
         auto out = commands::change_case(
             in, ctx, (*found)->id,
             [&](const case_record& c, const domain_context& dc) { return bot::reply(c, *who, text, dc, true); },
@@ -303,13 +308,16 @@ bool slack_app::run_and_reply(event_context& ec, const bot::actor& who, std::str
     auto out = dispatch_.run(text, in, ctx);
     if (!out && out.error() == errc::duplicate)
         return true;
-    if (!out)
+    if (!out) {
+        // Nothing was changed: Slack sends the event again (the answer is a 500), and the
+        // retry answers. An apology under the reply's key would silence that answer.
         d_.log->error("slack: command from a message failed: {}", out.error().message());
-    auto const r = out ? *out : commands::apology(out.error());
+        return false;
+    }
     // The answer is for the one who asked, in the thread they asked in; the key keeps
     // the message's other event, or a retried one, from answering twice.
-    tell(ec.e.channel, std::string{thread}, ec.e.user, r.text, key + ":reply");
-    return out.has_value();
+    tell(ec.e.channel, std::string{thread}, ec.e.user, out->text, key + ":reply");
+    return true;
 }
 
 bool slack_app::on_reaction(event_context& ec)

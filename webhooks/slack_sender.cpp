@@ -143,7 +143,9 @@ send_outcome slack_sender::send(const outbound_message& m, const case_record* c,
         auto const thread = c->origin.thread == c->card_ref ? std::string{} : c->origin.thread;
         auto args = slack_post(m, thread, c, now, desk->rules, desk->people);
         auto const text = text_of(args);
-        return outcome_of(api_.post_message(m.to.channel, text, blocks_of(args), thread, metadata), "ts");
+        auto posted = outcome_of(api_.post_message(m.to.channel, text, blocks_of(args), thread, metadata), "ts");
+        posted.new_card = posted.what == send_outcome::kind::delivered;
+        return posted;
     }
     auto args = slack_post(m, m.to.thread, c, now, desk->rules, desk->people);
     auto const text = text_of(args);
@@ -156,9 +158,6 @@ send_outcome slack_sender::send(const outbound_message& m, const case_record* c,
 earlier_attempt slack_sender::find_earlier(const outbound_message& m, wall_time queued_at, wall_time attempted_at)
 {
     using kind = earlier_attempt::kind;
-    // A card refresh sets the same content again: sending it twice shows nothing twice.
-    if (m.kind == "card_update")
-        return {kind::unknowable, "", std::nullopt, "a card refresh is simply made again"};
     if (!m.to.only_for.empty())
         return {kind::unknowable, "", std::nullopt, "ephemeral messages cannot be looked up"};
     // A direct message was posted to the person's user id; Slack put it in the app's
@@ -178,6 +177,13 @@ earlier_attempt slack_sender::find_earlier(const outbound_message& m, wall_time 
                                      outbox_payload(m, queued_at));
     };
     auto found = search();
+    // A card refresh that had to post the card anew posted it in the case's thread, or
+    // in the channel when the card that went was the thread's root. (An update in place
+    // carries no metadata and is never found: it is simply made again.)
+    if (m.kind == "card_update" && !m.to.thread.empty() && found.call.ok && !found.value && found.complete)
+        found = api_.find_by_metadata(channel, {}, slack_ts(attempted_at - clock_margin),
+                                      slack_ts(attempted_at + attempt_window), outbox_event_type,
+                                      outbox_payload(m, queued_at));
     // The bot posts in the vendor's own channels without being invited (chat:write.public)
     // but cannot read them: it joins (channels:join), as an admin inviting it would, and
     // looks again. Never a customer's channel: one the bot was removed from stays so.

@@ -41,9 +41,11 @@ std::pair<send_outcome, std::optional<conversation_ref>> teams_sender::open_chat
         return std::pair{send_outcome{send_outcome::kind::failed, "", std::nullopt, std::move(why)},
                          std::optional<conversation_ref>{}};
     };
-    auto const later = [](std::string why) {
-        return std::pair{send_outcome{send_outcome::kind::retry, "", std::nullopt, std::move(why)},
-                         std::optional<conversation_ref>{}};
+    // `a_person_must_act`: like Slack's not_in_channel, tried max_attempts times, then failed.
+    auto const later = [](std::string why, bool a_person_must_act = false) {
+        send_outcome out{send_outcome::kind::retry, "", std::nullopt, std::move(why)};
+        out.gives_up = a_person_must_act;
+        return std::pair{std::move(out), std::optional<conversation_ref>{}};
     };
     if (tenant.empty())
         return refused("direct messages on Teams need [team] teams_tenant, the tenant the leads are in");
@@ -54,7 +56,7 @@ std::pair<send_outcome, std::optional<conversation_ref>> teams_sender::open_chat
         return later("cannot read conversation references");
     if (!home->has_value())
         return later("no Teams conversation in tenant " + tenant +
-                     " is known yet: add the bot to one of the team's channels, or message it once");
+                     " is known yet: add the bot to one of the team's channels, or message it once", true);
     auto const call = connector_->open_personal_chat((*home)->service_url, tenant, user);
     auto const* id = call.body.if_contains("id");
     if (!call.ok || id == nullptr || !id->is_string() || id->get_string().empty()) {
@@ -63,8 +65,10 @@ std::pair<send_outcome, std::optional<conversation_ref>> teams_sender::open_chat
         if (call.ok) {          // accepted, but no conversation id came back
             out = {send_outcome::kind::retry, "", std::nullopt, "invalid_response"};
         } else if (call.http_status == 403 || call.http_status == 404) {
-            // Teams refuses a chat with someone who does not have the app: fixable, so keep trying.
+            // Teams refuses a chat with someone who does not have the app: a person can
+            // fix it, like Slack's not_in_channel.
             out.what = send_outcome::kind::retry;
+            out.gives_up = true;
             out.error = "cannot open a chat with " + user + " (" + call.error +
                         "): install the app for them, or add them to a team that has it";
         }
@@ -119,9 +123,7 @@ send_outcome teams_sender::send(const outbound_message& m, const case_record* c,
                 return {send_outcome::kind::delivered, "", std::nullopt, "no card to refresh"};
             auto const conversation =
                 c->origin.thread.empty() ? ref.conversation_id : ref.conversation_id + ";messageid=" + c->origin.thread;
-            auto updated = outcome_of(connector_->update(ref.service_url, conversation, c->card_ref, activity));
-            updated.platform_ref.clear();   // the card stays the one it was (outbox::delivered)
-            return updated;
+            return outcome_of(connector_->update(ref.service_url, conversation, c->card_ref, activity));
         }
         if (!m.to.thread.empty())
             return outcome_of(connector_->reply(ref.service_url, ref.conversation_id, m.to.thread, activity));

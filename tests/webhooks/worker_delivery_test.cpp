@@ -202,6 +202,10 @@ public:
     }
     result<void> attempting(std::int64_t id, wall_time at) override { return inner_.attempting(id, at); }
     result<void> delivered(std::int64_t, wall_time, std::string_view) override { return errc::storage_failed; }
+    result<void> delivered_as_new_card(std::int64_t, wall_time, std::string_view) override
+    {
+        return errc::storage_failed;
+    }
     result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error, bool in_doubt) override
     {
         return inner_.retry_later(id, next_attempt, error, in_doubt);
@@ -579,6 +583,11 @@ TEST_CASE("several card updates for one case in a round are sent once, the other
     REQUIRE(calls.size() == 4);
     REQUIRE(calls[3].current.has_value());
     CHECK(calls[3].current->id == 1);
+    // Superseded or sent in place, a refresh leaves the case's card as it was.
+    auto const card = d.store->find(one.id).value()->card_ref;
+    CHECK_FALSE(card.empty());
+    CHECK(card == calls[3].current->card_ref);
+    CHECK(card != "superseded");
 }
 
 TEST_CASE("a message for a platform without a sender is marked failed and others still go")
@@ -830,27 +839,28 @@ TEST_CASE("a refusal settles a send: its next attempt is not looked up")
     CHECK(d.slack.lookups() == 0);
 }
 
-TEST_CASE("at its last attempt a message in doubt is still looked up, and sent if the look-up fails")
+TEST_CASE("past max_attempts a message in doubt is still looked up before it is sent again")
 {
     auto o = test_options();
     o.max_attempts = 3;
     desk d{o};
     d.post("C1", "hello");
 
-    SUBCASE("the look-up fails at the last attempt: sent rather than given up unsent")
+    SUBCASE("look-ups that fail are asked again later, never answered by a blind send")
     {
         d.slack.on("hello", no_answer());
         d.run();   // attempt 1: no answer
-        d.slack.on_lookup({earlier_attempt::kind::ask_later, "", std::nullopt, "internal_error"});
-        d.clock.advance(5s);
-        d.run();   // attempt 2: the look-up fails
+        for (int i = 0; i < 4; ++i) {
+            d.slack.on_lookup({earlier_attempt::kind::ask_later, "", std::nullopt, "internal_error"});
+            d.clock.advance(20s);
+            d.run();   // attempts 2 to 5: the look-up fails
+        }
         CHECK(d.slack.sent() == "hello");
-        CHECK(d.entry("hello").attempts == 2);
-        d.slack.on_lookup({earlier_attempt::kind::ask_later, "", std::nullopt, "internal_error"});
-        d.clock.advance(10s);
-        CHECK(d.run().delivered == 1);   // attempt 3, the last: the look-up fails again, so it is sent
+        CHECK(d.entry("hello").state == delivery_state::pending);
+        d.clock.advance(20s);
+        CHECK(d.run().delivered == 1);   // the look-up works: not there, so sent
         CHECK(d.slack.sent() == "hello | hello");
-        CHECK(d.slack.lookups() == 2);
+        CHECK(d.slack.lookups() == 5);
     }
     SUBCASE("the post had arrived: the last attempt finds it and sends nothing")
     {
