@@ -9,9 +9,12 @@ namespace bot::webhooks {
 namespace {
 using std::chrono::seconds;
 
+// "message #33 (case_card of case #5) to slack C0ACME": the outbox number, which
+// `casebot outbox` lists, and the case an operator knows.
 std::string describe(const outbound_message& m)
 {
-    return fmt::format("#{} {} to {} {}", m.id, m.kind, to_string(m.to.where), m.to.channel);
+    auto const of_case = m.case_ref ? fmt::format(" of case #{}", *m.case_ref) : std::string{};
+    return fmt::format("message #{} ({}{}) to {} {}", m.id, m.kind, of_case, to_string(m.to.where), m.to.channel);
 }
 }  // namespace
 
