@@ -43,8 +43,7 @@ public:
     // When it is a case card posted as the case's thread root, the case learns its thread.
     virtual result<void> delivered(std::int64_t id, wall_time at, std::string_view platform_ref) = 0;
     // A card refresh that found the case's card gone and posted it anew: delivered, and
-    // in the same transaction `platform_ref` becomes the case's card (and its thread,
-    // when the card that went was the thread's root).
+    // in the same transaction `platform_ref` becomes the case's card (its thread stays).
     virtual result<void> delivered_as_new_card(std::int64_t id, wall_time at, std::string_view platform_ref) = 0;
     // Another attempt at `next_attempt`. `in_doubt`: the failed attempt got no answer,
     // so the platform may have the message after all; otherwise the platform said it

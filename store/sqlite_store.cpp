@@ -1881,10 +1881,12 @@ constexpr std::string_view card_delivered_sql =
     "THEN ?2 ELSE card_ref END "
     "WHERE id = ?1 AND ?2 <> ''";
 
-// ?1 case id, ?2 the new card's platform id. A card that was the thread's root leaves
-// the thread with it: the new card (posted in the channel) is the thread from now on.
+// ?1 case id, ?2 the new card's platform id. The case keeps its thread, even when the
+// card that went was the thread's root (Slack keeps a thread whose root was deleted,
+// and people go on writing there); replies under the new card find the case by its
+// card (find_by_thread).
 constexpr std::string_view card_reposted_sql =
-    "UPDATE cases SET origin_thread = CASE WHEN origin_thread IN ('', card_ref) THEN ?2 ELSE origin_thread END, "
+    "UPDATE cases SET origin_thread = CASE WHEN origin_thread = '' THEN ?2 ELSE origin_thread END, "
     "card_ref = ?2 WHERE id = ?1 AND ?2 <> ''";
 
 result<void> sqlite_store::delivered(std::int64_t id, wall_time at, std::string_view platform_ref)

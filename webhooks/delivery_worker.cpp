@@ -109,7 +109,9 @@ bool delivery_worker::deliver(const std::vector<outbox_entry>& queue, round_stat
             ++round.held;
             continue;
         }
-        if (m.kind == "card_update" && m.case_ref && last_card_update[*m.case_ref] != m.id) {
+        // An earlier refresh is superseded by the case's last, unless it is in doubt: it
+        // may have posted a card anew, which must be looked up before anything else.
+        if (m.kind == "card_update" && m.case_ref && last_card_update[*m.case_ref] != m.id && !e.in_doubt_since) {
             (void)box_.delivered(m.id, now, "superseded");
             continue;
         }

@@ -147,6 +147,14 @@ send_outcome slack_sender::send(const outbound_message& m, const case_record* c,
         posted.new_card = posted.what == send_outcome::kind::delivered;
         return posted;
     }
+    // A first card sent again (`casebot outbox --retry`) after a refresh already posted
+    // the case's card anew: it refreshes that card rather than add a second one.
+    if (m.kind == "case_card" && c && !c->card_ref.empty() && c->origin.where == platform::slack &&
+        c->origin.channel == m.to.channel) {
+        auto args = slack_post(m, {}, c, now, desk->rules, desk->people);
+        auto const text = text_of(args);
+        return outcome_of(api_.update_message(m.to.channel, c->card_ref, text, blocks_of(args)), "ts");
+    }
     auto args = slack_post(m, m.to.thread, c, now, desk->rules, desk->people);
     auto const text = text_of(args);
     auto const blocks = blocks_of(args);

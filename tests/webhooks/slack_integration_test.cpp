@@ -542,6 +542,45 @@ TEST_CASE("a deleted case card is posted again when the case changes, and the ne
     REQUIRE(w.delivered([&](auto const& all) {
         return std::any_of(all.begin(), all.end(), [&](auto const& m) { return m.ts == second && m.revisions > 0; });
     }));
+    // The deleted card was the thread's root: the thread still counts, and so does the new card's.
+    CHECK(w.bot->store().find(1).value()->origin.thread == first);
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "In the old thread", "1773065400.000100", first), "Ev1");
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Under the new card", "1773065500.000100", second), "Ev2");
+    auto const history = w.bot->store().history(1).value();
+    for (auto const* words : {"In the old thread", "Under the new card"}) {
+        CAPTURE(words);
+        CHECK(std::any_of(history.begin(), history.end(),
+                          [&](auto const& e) { return e.what == "customer_reply" && e.detail == words; }));
+    }
+}
+
+TEST_CASE("a first card sent again after a refresh posted the card refreshes it instead of adding another")
+{
+    slack_world w;
+    w.stop_bot();
+    w.settings.delivery.max_attempts = 1;
+    w.start_bot();
+    w.slack.fail_next("chat.postMessage", 200, std::nullopt, "channel_not_found");
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Login fails", "1773064800.000100"), "Ev1");
+    w.bot->deliver_now();   // the card is refused and given up
+    w.command("U0ANA", "C0AGENTS", "claim 1");
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) {
+            return m.channel == "C0ACME" && m.kind == "post" && contains(m.text, "#1 ");
+        });
+    }));
+    w.bot->deliver_now();
+    auto const card = w.bot->store().find(1).value()->card_ref;
+    REQUIRE_FALSE(card.empty());
+    REQUIRE(w.bot->store().requeue_failed(std::nullopt, w.clock.now()).value() == 1);
+    REQUIRE(w.delivered([&](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [&](auto const& m) { return m.ts == card && m.revisions > 0; });
+    }));
+    auto const in_thread = w.posts_in("C0ACME");
+    CHECK(std::count_if(in_thread.begin(), in_thread.end(), [](auto const& m) {
+              return contains(json::serialize(m.blocks), "case_actions");
+          }) == 1);
+    CHECK(w.bot->store().find(1).value()->card_ref == card);
 }
 
 TEST_CASE("two changes before the next delivery refresh the card once, in place")

@@ -590,6 +590,24 @@ TEST_CASE("several card updates for one case in a round are sent once, the other
     CHECK(card != "superseded");
 }
 
+TEST_CASE("a card refresh in doubt is looked up, not superseded by the case's next refresh")
+{
+    auto o = test_options();
+    o.channel_burst = 10;
+    desk d{o};
+    auto const one = d.open_case(1);
+    d.post_in_thread(one, "card_update", "update 1 of #1");
+    d.slack.on("update 1 of #1", lost_answer("1700000000.000900"));   // it may have posted a card anew
+    d.run();
+    CHECK(d.entry("update 1 of #1").in_doubt_since.has_value());
+    d.post_in_thread(one, "card_update", "update 2 of #1");
+    d.clock.advance(5s);
+    d.run();
+    CHECK(d.slack.lookups() == 1);
+    CHECK(d.entry("update 1 of #1").state == delivery_state::delivered);
+    CHECK(d.slack.sent() == "card of #1 | update 1 of #1 | update 2 of #1");
+}
+
 TEST_CASE("a message for a platform without a sender is marked failed and others still go")
 {
     desk d;   // a Slack sender only
