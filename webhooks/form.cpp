@@ -26,6 +26,10 @@ std::optional<form_fields> parse_form(std::string_view body)
         auto value = p.has_value ? p.value.decode(opt) : std::string{};
         if (!valid_utf8(key) || !valid_utf8(value))
             return std::nullopt;  // stored, it would break every JSON answer that quotes it
+        // No one types a NUL: stored in a title, it would end the text early wherever C
+        // strings carry it (a terminal, a log).
+        if (key.find('\0') != std::string::npos || value.find('\0') != std::string::npos)
+            return std::nullopt;
         out.emplace(std::move(key), std::move(value));
     }
     return out;

@@ -10,7 +10,7 @@ namespace bot::webhooks {
 using form_fields = std::map<std::string, std::string, std::less<>>;
 
 // Decoded names and values ('+' is a space); nullopt for malformed percent-encoding
-// or a name or value that does not decode to UTF-8.
+// or a name or value that does not decode to UTF-8 or holds a NUL (%00).
 // A repeated name keeps its first value.
 std::optional<form_fields> parse_form(std::string_view body);
 

@@ -53,6 +53,7 @@ TEST_CASE("a form whose text does not decode to UTF-8 is refused, saying so")
         CHECK(c.problem.find("UTF-8") != std::string::npos);
     }
     CHECK_FALSE(decode_slash_command("user_id=U%FF&channel_id=C1&command=%2Fcase").value);
+    CHECK_FALSE(decode_slash_command("user_id=U1&channel_id=C1&command=%2Fcase&text=new%00title").value);
     CHECK_FALSE(decode_interaction("payload=%7B%22type%22%3A%22x%E9%22%7D").value);
     CHECK(decode_slash_command("user_id=U1&channel_id=C1&command=%2Fcase&text=caf%C3%A9").value->text == "caf\xC3\xA9");
 }
