@@ -126,41 +126,42 @@ send_outcome slack_sender::send(const outbound_message& m, const case_record* c,
 {
     auto const desk = desk_.get();
     auto const now = clock_.now();
-    json::object const metadata{{"event_type", outbox_event_type}, {"event_payload", outbox_payload(m, queued_at)}};
+    // A post carries metadata naming its outbox row, so that it can be found if its answer is lost.
+    auto const post = [&](const std::string& thread) {
+        auto args = slack_post(m, thread, c, now, desk->rules, desk->people);
+        json::object const metadata{{"event_type", outbox_event_type},
+                                    {"event_payload", outbox_payload(m, queued_at)}};
+        return outcome_of(api_.post_message(m.to.channel, text_of(args), blocks_of(args), thread, metadata), "ts");
+    };
+    // The case's card (c->card_ref), set to the case as it is now.
+    auto const update_card = [&] {
+        auto args = slack_post(m, {}, c, now, desk->rules, desk->people);
+        return api_.update_message(m.to.channel, c->card_ref, text_of(args), blocks_of(args));
+    };
     if (m.kind == "card_update") {
         if (!c)
             return {send_outcome::kind::delivered, "", std::nullopt, "no case to show"};
-        if (!c->card_ref.empty()) {
-            auto args = slack_post(m, {}, c, now, desk->rules, desk->people);
-            auto const text = text_of(args);
-            auto updated = api_.update_message(m.to.channel, c->card_ref, text, blocks_of(args));
-            if (updated.ok || !card_is_gone(updated.error))
+        if (!c->card_ref.empty())
+            if (auto updated = update_card(); updated.ok || !card_is_gone(updated.error))
                 return outcome_of(updated, "ts");
-        }
         // The card never went out, or someone deleted it: the case shows a new one, in
         // its thread (the channel, when the deleted card was the thread's root). Its ts
-        // becomes the case's card (outbox::delivered).
-        auto const thread = c->origin.thread == c->card_ref ? std::string{} : c->origin.thread;
-        auto args = slack_post(m, thread, c, now, desk->rules, desk->people);
-        auto const text = text_of(args);
-        auto posted = outcome_of(api_.post_message(m.to.channel, text, blocks_of(args), thread, metadata), "ts");
+        // becomes the case's card (outbox::delivered_as_new_card).
+        auto posted = post(c->origin.thread == c->card_ref ? std::string{} : c->origin.thread);
         posted.new_card = posted.what == send_outcome::kind::delivered;
         return posted;
     }
     // A first card sent again (`casebot outbox --retry`) after a refresh already posted
     // the case's card anew: it refreshes that card rather than add a second one.
     if (m.kind == "case_card" && c && !c->card_ref.empty() && c->origin.where == platform::slack &&
-        c->origin.channel == m.to.channel) {
-        auto args = slack_post(m, {}, c, now, desk->rules, desk->people);
-        auto const text = text_of(args);
-        return outcome_of(api_.update_message(m.to.channel, c->card_ref, text, blocks_of(args)), "ts");
+        c->origin.channel == m.to.channel)
+        return outcome_of(update_card(), "ts");
+    if (!m.to.only_for.empty()) {
+        auto args = slack_post(m, m.to.thread, c, now, desk->rules, desk->people);
+        return outcome_of(api_.post_ephemeral(m.to.channel, m.to.only_for, text_of(args), blocks_of(args), m.to.thread),
+                          "message_ts");
     }
-    auto args = slack_post(m, m.to.thread, c, now, desk->rules, desk->people);
-    auto const text = text_of(args);
-    auto const blocks = blocks_of(args);
-    if (!m.to.only_for.empty())
-        return outcome_of(api_.post_ephemeral(m.to.channel, m.to.only_for, text, blocks, m.to.thread), "message_ts");
-    return outcome_of(api_.post_message(m.to.channel, text, blocks, m.to.thread, metadata), "ts");
+    return post(m.to.thread);
 }
 
 earlier_attempt slack_sender::find_earlier(const outbound_message& m, wall_time queued_at, wall_time attempted_at)

@@ -22,10 +22,11 @@ Runs the bot: the Slack endpoints (POST /slack/commands, /slack/events,
 --listen and --db override the config file. Secrets and endpoints come from the
 environment: SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN, SLACK_API_URL.
 SIGTERM or SIGINT stop it gracefully. SIGHUP reloads customers, channels, people,
-routing, support hours, holidays, targets, the vendor's name and Teams webhook
-tokens from the config file, and re-times open cases whose deadlines moved; the
-rest ([server], [scheduler], [delivery], the database, app credentials) is read
-at start only. CASEBOT_LOG_LEVEL sets the log level: trace, debug, info
+routing, support hours, holidays, targets, the vendor's name, [slack]
+signing_secret and bot_user, and Teams webhook tokens from the config file, and
+re-times open cases whose deadlines moved; the rest ([server], [scheduler],
+[delivery], the database, the bot token, the Teams app's credentials) is read at
+start only, and the log warns when it changed. CASEBOT_LOG_LEVEL sets the log level: trace, debug, info
 (the default), warn, error, critical or off.)";
 
 // CASEBOT_LOG_LEVEL, in any case. spdlog reads a name it does not know as "off", which
