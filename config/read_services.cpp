@@ -114,6 +114,8 @@ void read_delivery(table_reader& t, delivery_settings& out)
     out.max_retry = t.duration("max_retry").value_or(out.max_retry);
     if (auto const attempts = t.integer("max_attempts", 1, 1000))
         out.max_attempts = static_cast<int>(*attempts);
+    if (auto const parallel = t.integer("parallel_channels", 1, 64))
+        out.parallel_channels = static_cast<int>(*parallel);
     if (out.max_retry < out.first_retry)
         fail(t.where(t.has("max_retry") ? "max_retry" : "first_retry"),
              "max_retry must not be shorter than first_retry: backoff starts at first_retry and grows to max_retry");

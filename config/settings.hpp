@@ -53,6 +53,7 @@ struct delivery_settings {
     std::chrono::seconds first_retry{5};         // backoff starts here and doubles
     std::chrono::seconds max_retry{15 * 60};     // and stops growing here
     int max_attempts = 20;                       // see delivery_options::max_attempts
+    int parallel_channels = 4;                   // see delivery_options::parallel_channels
 };
 
 // The support zone when [support] time_zone is not set.

@@ -1,5 +1,7 @@
 #include "webhooks/delivery_worker.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
 #include <set>
@@ -29,6 +31,8 @@ delivery_worker::delivery_worker(bot::outbox& box, bot::case_store& cases, const
 {
     if (!log_)
         log_ = spdlog::default_logger();
+    if (options_.parallel_channels > 1)
+        sending_ = std::make_unique<boost::asio::thread_pool>(static_cast<std::size_t>(options_.parallel_channels));
 }
 
 delivery_worker::~delivery_worker()
@@ -41,19 +45,26 @@ void delivery_worker::add_sender(platform where, message_sender& sender)
     senders_[where] = &sender;
 }
 
+delivery_worker::channel_pace& delivery_worker::pace_for(const channel_key& channel)
+{
+    std::lock_guard lock{paces_mutex_};
+    return paces_[channel];   // a map's elements stay where they are as it grows
+}
+
+double delivery_worker::tokens_at(const channel_pace& pace, mono_time now) const
+{
+    auto const interval = std::chrono::duration<double>(options_.channel_interval).count();
+    if (pace.refilled == mono_time{} || interval <= 0)
+        return options_.channel_burst;
+    return std::min<double>(options_.channel_burst,
+                            pace.tokens + std::chrono::duration<double>(now - pace.refilled).count() / interval);
+}
+
 bool delivery_worker::take_token(channel_pace& pace, mono_time now)
 {
     if (now < pace.blocked_until)
         return false;
-    auto const interval = std::chrono::duration<double>(options_.channel_interval).count();
-    if (pace.refilled == mono_time{}) {
-        pace.tokens = options_.channel_burst;
-    } else if (interval > 0) {
-        pace.tokens = std::min<double>(options_.channel_burst,
-                                       pace.tokens + std::chrono::duration<double>(now - pace.refilled).count() / interval);
-    } else {
-        pace.tokens = options_.channel_burst;
-    }
+    pace.tokens = tokens_at(pace, now);
     pace.refilled = now;
     if (pace.tokens < 1.0)
         return false;
@@ -71,6 +82,11 @@ seconds delivery_worker::backoff(int attempts) const
 
 delivery_round delivery_worker::run_once()
 {
+    return round(true).round;
+}
+
+delivery_worker::round_state delivery_worker::round(bool wait)
+{
     std::lock_guard one_at_a_time{round_mutex_};
     round_state state{clock_.now()};
     // The head of each channel's queue, due or not: a message waiting for its retry
@@ -80,10 +96,90 @@ delivery_round delivery_worker::run_once()
     auto const heads = box_.channel_heads(options_.per_channel);
     if (!heads) {
         log_->error("delivery: cannot read the outbox: {}", heads.error().message());
-        return state.round;
+        return state;
     }
-    deliver(*heads, state);
-    return state.round;
+    if (sending_)
+        send_in_parallel(*heads, state, wait);
+    else
+        deliver(*heads, state);
+    return state;
+}
+
+void delivery_worker::send_in_parallel(const std::vector<outbox_entry>& heads, round_state& state, bool wait)
+{
+    // One queue per channel, in the order of each channel's oldest message.
+    std::vector<std::vector<outbox_entry>> queues;
+    std::map<channel_key, std::size_t> queue_of;
+    for (auto const& e : heads) {
+        auto const [at, fresh] = queue_of.try_emplace({e.message.to.where, e.message.to.channel}, queues.size());
+        if (fresh)
+            queues.emplace_back();
+        queues[at->second].push_back(e);
+    }
+    // The tasks this round waits for, when it does.
+    struct waited_tasks {
+        std::mutex mutex;
+        std::condition_variable done;
+        std::size_t left = 0;
+        delivery_round sum{};
+    };
+    auto const tasks = std::make_shared<waited_tasks>();
+    for (auto& queue : queues) {
+        auto const& head = queue.front();
+        channel_key channel{head.message.to.where, head.message.to.channel};
+        auto& pace = pace_for(channel);
+        {
+            std::lock_guard lock{mutex_};
+            // Nothing to start: the channel is still sending, or its head must wait (a
+            // retry, a send in doubt settling, pacing). Starting a task only to learn
+            // that would cost a thread hand-off per waiting channel per round.
+            bool const waits = head.next_attempt_at > state.now ||
+                               (head.in_doubt_since && state.now < *head.in_doubt_since + options_.settle_in_doubt_after);
+            auto const mono = clock_.monotonic();
+            if (in_flight_.contains(channel) || waits || mono < pace.blocked_until || tokens_at(pace, mono) < 1.0) {
+                state.round.held += queue.size();
+                continue;
+            }
+            in_flight_.insert(channel);
+        }
+        if (wait) {
+            std::lock_guard lock{tasks->mutex};
+            ++tasks->left;
+        }
+        ++state.started;
+        boost::asio::post(*sending_, [this, wait, tasks, channel = std::move(channel), queue = std::move(queue)] {
+            round_state mine{clock_.now()};
+            deliver(queue, mine);
+            if (wait) {
+                std::lock_guard lock{tasks->mutex};
+                tasks->sum.delivered += mine.round.delivered;
+                tasks->sum.retried += mine.round.retried;
+                tasks->sum.failed += mine.round.failed;
+                tasks->sum.held += mine.round.held;
+                if (--tasks->left == 0)
+                    tasks->done.notify_all();
+            }
+            {
+                std::lock_guard lock{mutex_};
+                in_flight_.erase(channel);
+                if (in_flight_.empty())
+                    settled_.notify_all();
+            }
+            // The channel may have more to send now (its head was longer than a round
+            // reads, or a message queued meanwhile): look again.
+            if (!wait && mine.round.delivered + mine.round.retried + mine.round.failed > 0)
+                wake();
+        });
+    }
+    if (!wait)
+        return;
+    std::unique_lock lock{tasks->mutex};
+    tasks->done.wait(lock, [&] { return tasks->left == 0; });
+    state.started = 0;   // waited for: their counts are the round's
+    state.round.delivered += tasks->sum.delivered;
+    state.round.retried += tasks->sum.retried;
+    state.round.failed += tasks->sum.failed;
+    state.round.held += tasks->sum.held;
 }
 
 bool delivery_worker::deliver(const std::vector<outbox_entry>& queue, round_state& state)
@@ -122,7 +218,7 @@ bool delivery_worker::deliver(const std::vector<outbox_entry>& queue, round_stat
             ++round.failed;
             continue;
         }
-        auto& pace = paces_[channel];
+        auto& pace = pace_for(channel);
         if (!take_token(pace, clock_.monotonic())) {
             held.insert(channel);
             ++round.held;
@@ -251,17 +347,18 @@ void delivery_worker::start()
     stopping_ = false;
     thread_ = std::thread([this] {
         for (;;) {
-            auto const round = run_once();
+            auto const state = round(false);   // in parallel, a channel's task wakes the worker when done
+            auto const& counts = state.round;
             std::unique_lock guard{mutex_};
             if (stopping_)
                 break;
             // Held messages wait for pacing: look again soon, not after a full idle poll.
-            auto const nap = round.held > 0 ? std::min(options_.idle_poll, options_.channel_interval)
-                                            : options_.idle_poll;
+            auto const nap = counts.held > 0 ? std::min(options_.idle_poll, options_.channel_interval)
+                                             : options_.idle_poll;
             // A round that could send nothing because its channels wait: messages queued
             // meanwhile most likely join those queues, so a burst of wakes (one per
             // queued message) costs one round per held_gap, not one round each.
-            if (round.held > 0 && round.delivered + round.retried + round.failed == 0)
+            if (counts.held > 0 && counts.delivered + counts.retried + counts.failed + state.started == 0)
                 woken_.wait_for(guard, std::min(options_.held_gap, nap), [this] { return stopping_; });
             woken_.wait_for(guard, nap, [this] { return wake_pending_ || stopping_; });
             wake_pending_ = false;
@@ -283,6 +380,11 @@ void delivery_worker::stop()
     }
     woken_.notify_all();
     thread_.join();
+    {
+        // Channels still sending finish (no send starts past shutdown_drain).
+        std::unique_lock lock{mutex_};
+        settled_.wait(lock, [this] { return in_flight_.empty(); });
+    }
     // What the last requests queued goes out now (a pacing hold waits for the restart).
     run_once();
 }

@@ -21,6 +21,9 @@
 #include <thread>
 #include <vector>
 
+namespace boost::asio {
+class thread_pool;
+}
 namespace spdlog {
 class logger;
 }
@@ -98,6 +101,12 @@ struct delivery_options {
     // (or not at all, each send taking its timeout) cannot stretch a shutdown past a
     // service manager's patience. What is left waits in the outbox for the next start.
     std::chrono::milliseconds shutdown_drain{5000};
+    // How many channels are sent to at once, each on a thread of its own, so that a
+    // channel whose platform answers slowly (every post taking the HTTP client's
+    // timeout) holds up only itself. 1: one channel after another on the round's own
+    // thread, oldest message first across all channels (what tests and the demo,
+    // which print in order, want).
+    int parallel_channels = 1;
 };
 
 struct delivery_round {
@@ -122,7 +131,9 @@ public:
     delivery_round run_once();
 
     // Runs rounds on a thread of its own until stop(): after each round it sleeps until
-    // woken, until pacing allows more, or for idle_poll.
+    // woken, until pacing allows more, or for idle_poll. With parallel_channels > 1 a
+    // round starts each due channel's sends on the sending threads and does not wait
+    // for them; a channel still sending is skipped until it is done.
     void start();
     // Lets the current round finish, then sends once more whatever is due (so messages a
     // shutdown's last commands queued still go out), then stops; no send starts later than
@@ -132,6 +143,7 @@ public:
     void wake();
 
 private:
+    using channel_key = std::pair<platform, std::string>;
     struct channel_pace {
         double tokens = 0;
         mono_time refilled{};
@@ -141,8 +153,14 @@ private:
     struct round_state {
         wall_time now;
         delivery_round round{};
-        std::set<std::pair<platform, std::string>> held{};   // channels whose later messages wait
+        std::set<channel_key> held{};   // channels whose later messages wait
+        std::size_t started = 0;        // channels handed to the sending threads, not waited for
     };
+    // A round: `wait` false only for the worker's own thread with parallel_channels > 1.
+    round_state round(bool wait);
+    // Hands each channel of `heads` with something due to the sending threads (one task
+    // per channel, which sends its messages in order), and waits for them if `wait`.
+    void send_in_parallel(const std::vector<outbox_entry>& heads, round_state& state, bool wait);
     // Sends what it can of `queue` (channel heads); false when storage trouble ends the round.
     bool deliver(const std::vector<outbox_entry>& queue, round_state& state);
     // For a message in doubt: the outcome the platform's memory of it settles, if it does
@@ -151,6 +169,8 @@ private:
                                                message_sender& sender);
     // Records what became of one attempt; false when storage trouble ends the round.
     bool record(const outbox_entry& e, const send_outcome& outcome, channel_pace& pace, round_state& state);
+    channel_pace& pace_for(const channel_key& channel);
+    double tokens_at(const channel_pace& pace, mono_time now) const;
     bool take_token(channel_pace& pace, mono_time now);
     std::chrono::seconds backoff(int attempts) const;
 
@@ -160,7 +180,8 @@ private:
     delivery_options options_;
     std::shared_ptr<spdlog::logger> log_;
     std::map<platform, message_sender*> senders_;
-    std::map<std::pair<platform, std::string>, channel_pace> paces_;
+    std::mutex paces_mutex_;   // guards the map, not its values: a channel's pace is used by one thread at a time
+    std::map<channel_key, channel_pace> paces_;
 
     std::mutex round_mutex_;   // one round at a time (the thread, stop(), a caller's run_once)
     std::mutex mutex_;
@@ -170,7 +191,10 @@ private:
     // Set by stop(): sends may start until drain_until_ (written before draining_).
     std::atomic<bool> draining_{false};
     mono_time drain_until_{};
+    std::set<channel_key> in_flight_;     // guarded by mutex_: channels a sending thread has
+    std::condition_variable settled_;     // notified when in_flight_ becomes empty
     std::thread thread_;
+    std::unique_ptr<boost::asio::thread_pool> sending_;   // parallel_channels > 1 only; last: joined first
 };
 
 }  // namespace bot::webhooks

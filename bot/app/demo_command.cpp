@@ -349,6 +349,7 @@ int run_demo(const args& a)
     run.settings.slack.bot_token = bot_token;
     run.settings.slack.bot_user = bot_user;
     run.settings.slack.api_url = run.slack.base_url();
+    run.settings.delivery.parallel_channels = 1;   // the day prints in the order it was posted
     auto const quiet = std::make_shared<spdlog::logger>("demo", std::make_shared<spdlog::sinks::null_sink_mt>());
     service_options options;
     options.scheduler_on_tick = false;

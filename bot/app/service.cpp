@@ -54,6 +54,17 @@ public:
 private:
     std::shared_ptr<spdlog::logger> log_;
 };
+
+webhooks::delivery_options delivery_options_of(const config::delivery_settings& s, const service_options& o)
+{
+    webhooks::delivery_options out;
+    out.first_retry = s.first_retry;
+    out.max_retry = s.max_retry;
+    out.max_attempts = s.max_attempts;
+    out.channel_burst = o.channel_burst;
+    out.parallel_channels = s.parallel_channels;
+    return out;
+}
 }  // namespace
 
 std::pair<std::string, unsigned short> parse_listen(const std::string& text)
@@ -89,11 +100,7 @@ struct service::impl {
           api(client, settings.slack.api_url, settings.slack.bot_token),
           slack_out(api, desk, clock),
           cli_out(log),
-          delivery(*store, *store, clock,
-                   webhooks::delivery_options{settings.delivery.first_retry, settings.delivery.max_retry,
-                                              settings.delivery.max_attempts, 20, std::chrono::milliseconds{1000},
-                                              o.channel_burst},
-                   log),
+          delivery(*store, *store, clock, delivery_options_of(settings.delivery, o), log),
           slack_deadlines(timers.get_executor(), o.budget),
           batches([this](const std::function<void()>& body) { return store->run_batch(body); },
                   [this] { delivery.wake(); }, log),
@@ -305,7 +312,8 @@ void service::reload(config::settings s)
     if (s.scheduler.tick != was.scheduler.tick || s.scheduler.batch != was.scheduler.batch)
         need_restart.push_back("[scheduler]");
     if (s.delivery.first_retry != was.delivery.first_retry || s.delivery.max_retry != was.delivery.max_retry ||
-        s.delivery.max_attempts != was.delivery.max_attempts)
+        s.delivery.max_attempts != was.delivery.max_attempts ||
+        s.delivery.parallel_channels != was.delivery.parallel_channels)
         need_restart.push_back("[delivery]");
     if (!need_restart.empty())
         i.log->warn("the reload does not apply {}: they take effect at the next restart",

@@ -353,6 +353,8 @@ TEST_CASE("numbers and durations are range-checked")
           "test.toml:2:9: scheduler.batch: 100001 is out of range; must be from 1 to 100000");
     CHECK(what_of("[server]\nread_timeout = \"10\"\n") ==
           "test.toml:2:16: server.read_timeout: '10' is not a duration; write e.g. \"30s\", \"5m\" or \"2h\"");
+    CHECK(what_of("[delivery]\nparallel_channels = 0\n") ==
+          "test.toml:2:21: delivery.parallel_channels: 0 is out of range; must be from 1 to 64");
     CHECK(what_of("[scheduler]\ntick = \"0s\"\n") == "test.toml:2:8: scheduler.tick: '0s' must be longer than zero");
     CHECK(what_of("[delivery]\nfirst_retry = \"1h\"\nmax_retry = \"1m\"\n") ==
           "test.toml:3:13: delivery.max_retry: max_retry must not be shorter than first_retry: backoff starts at "

@@ -154,6 +154,7 @@ batch = 50
 first_retry = "2s"
 max_retry = "10m"
 max_attempts = 7
+parallel_channels = 8
 )";
 }  // namespace
 
@@ -356,6 +357,7 @@ TEST_CASE("a full file round-trips into settings and directory")
         CHECK(s.delivery.first_retry == 2s);
         CHECK(s.delivery.max_retry == 600s);
         CHECK(s.delivery.max_attempts == 7);
+        CHECK(s.delivery.parallel_channels == 8);
     }
 }
 

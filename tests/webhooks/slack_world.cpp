@@ -42,6 +42,10 @@ slack_world::slack_world(std::string_view now) : clock(utc(now))
     settings.slack.bot_user = "U0CASEBOT";
     settings.slack.api_url = slack.base_url();
     settings.delivery.first_retry = std::chrono::seconds{1};
+    // One channel after another: the stand-ins' fail_next() and lose_answer_next() hit
+    // the next call to a method, which must be the message a test means, whatever its
+    // channel. Channels sent in parallel are tested in worker_delivery_test.cpp.
+    settings.delivery.parallel_channels = 1;
     settings.teams.app_id = teams_app_id;
     settings.teams.app_password = teams_app_password;
     settings.teams.webhook_secret = teams_webhook_token;

@@ -17,6 +17,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -87,12 +88,12 @@ public:
     };
 
     // Runs at the start of every send, outside the lock: a test's slow platform.
-    std::function<void()> while_sending;
+    std::function<void(const outbound_message&)> while_sending;
 
     send_outcome send(const outbound_message& m, const case_record* c, wall_time) override
     {
         if (while_sending)
-            while_sending();
+            while_sending(m);
         std::lock_guard lock{mutex_};
         calls_.push_back({m, c ? std::optional<case_record>{*c} : std::nullopt});
         send_outcome out = delivered("ref-" + m.text);
@@ -219,6 +220,45 @@ private:
     bot::outbox& inner_;
 };
 
+// Holds the sends that wait on it until opened (a platform that does not answer).
+class gate {
+public:
+    void wait()
+    {
+        std::unique_lock lock{mutex_};
+        ++waiting_;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return open_; });
+    }
+    // Returns once a send waits at the gate, or false after `timeout`.
+    bool wait_for_a_send(std::chrono::milliseconds timeout)
+    {
+        std::unique_lock lock{mutex_};
+        return changed_.wait_for(lock, timeout, [this] { return waiting_ > 0; });
+    }
+    void open()
+    {
+        {
+            std::lock_guard lock{mutex_};
+            open_ = true;
+        }
+        changed_.notify_all();
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    int waiting_ = 0;
+    bool open_ = false;
+};
+
+// Opens the gate when a test ends, however it ends: a worker stopping waits for the
+// sends the gate holds.
+struct open_at_exit {
+    gate& g;
+    ~open_at_exit() { g.open(); }
+};
+
 std::shared_ptr<spdlog::logger> quiet_log()
 {
     static auto log = std::make_shared<spdlog::logger>("worker-test", std::make_shared<spdlog::sinks::null_sink_mt>());
@@ -317,6 +357,19 @@ struct desk {
     }
 
     delivery_round run() { return worker->run_once(); }
+
+    // For a started worker: returns once the message carrying `text` is in `state`, or
+    // false after `timeout` (the platform's answer is recorded a moment after it came).
+    bool wait_until(const std::string& text, delivery_state state, std::chrono::milliseconds timeout)
+    {
+        auto const give_up = std::chrono::steady_clock::now() + timeout;
+        while (entry(text).state != state) {
+            if (std::chrono::steady_clock::now() > give_up)
+                return false;
+            std::this_thread::sleep_for(1ms);
+        }
+        return true;
+    }
 
     manual_clock clock{utc("2026-03-09T13:00:00Z")};
     delivery_options options;
@@ -687,7 +740,7 @@ TEST_CASE("stop() starts no send after shutdown_drain, however slowly the platfo
     REQUIRE(d.slack.wait_for(1, 5000ms));   // the first round has read its heads: the worker idles next
     for (auto const* channel : {"C1", "C2", "C3", "C4"})
         d.post(channel, std::string{"to "} + channel);   // nobody wakes the worker: stop() sends them
-    d.slack.while_sending = [&] { d.clock.advance(3s); };   // each send takes 3 s
+    d.slack.while_sending = [&](auto const&) { d.clock.advance(3s); };   // each send takes 3 s
 
     d.worker->stop();
     // Sends start at 0 s and 3 s; at 6 s the 5 s are over.
@@ -732,6 +785,82 @@ TEST_CASE("a backlog held in one channel does not keep other channels waiting")
     d.run();
     d.run();
     CHECK(d.slack.sent() == "limited | elsewhere | limited | behind it | further behind");
+}
+
+TEST_CASE("with parallel channels, a channel whose platform does not answer holds up only itself")
+{
+    auto o = test_options();
+    o.parallel_channels = 4;
+    gate slow_platform;
+    desk d{o};
+    open_at_exit opener{slow_platform};
+    d.slack.while_sending = [&](const outbound_message& m) {
+        if (m.to.channel == "C1")
+            slow_platform.wait();
+    };
+    d.post("C1", "hangs");
+    d.post("C2", "goes");
+    d.post("C3", "goes too");
+    d.worker->start();
+    REQUIRE(slow_platform.wait_for_a_send(5000ms));
+    REQUIRE(d.wait_until("goes", delivery_state::delivered, 5000ms));
+    REQUIRE(d.wait_until("goes too", delivery_state::delivered, 5000ms));
+    CHECK(d.entry("hangs").state == delivery_state::pending);
+    CHECK(d.entry("hangs").in_doubt_since.has_value());   // under way
+
+    // The worker goes on serving the other channels; C1's next message waits its turn.
+    d.post("C1", "behind it");
+    d.post("C2", "later");
+    d.worker->wake();
+    REQUIRE(d.wait_until("later", delivery_state::delivered, 5000ms));
+    CHECK(!d.entry("behind it").in_doubt_since.has_value());   // not tried
+    CHECK(d.slack.count() == 3);   // C1's send has not answered yet
+
+    // Once the platform answers, C1 sends the rest in order.
+    slow_platform.open();
+    REQUIRE(d.slack.wait_for(5, 5000ms));
+    auto const sent = d.slack.sent();
+    CHECK(sent.find("hangs") < sent.find("behind it"));
+    d.worker->stop();
+    CHECK(d.entry("hangs").state == delivery_state::delivered);
+    CHECK(d.entry("behind it").state == delivery_state::delivered);
+    CHECK(d.slack.count() == 5);   // each once
+}
+
+TEST_CASE("with parallel channels, a round run by hand waits for every channel and counts them all")
+{
+    auto o = test_options();
+    o.parallel_channels = 3;
+    desk d{o};
+    d.post("C1", "one");
+    d.post("C2", "two");
+    d.post("C1", "three");
+    d.post("C3", "refused");
+    d.post("C4", "limited");
+    d.post("C4", "behind the limit");
+    d.slack.on("refused", refused());
+    d.slack.on("limited", retry(30s));
+
+    auto const round = d.run();
+    CHECK(round.delivered == 3);
+    CHECK(round.failed == 1);
+    CHECK(round.retried == 1);
+    CHECK(round.held == 1);
+    CHECK(d.entry("three").state == delivery_state::delivered);
+    CHECK(d.entry("refused").state == delivery_state::failed);
+    CHECK(d.entry("behind the limit").attempts == 0);
+    auto const sent = d.slack.sent();
+    CHECK(sent.find("one") < sent.find("three"));   // a channel's messages stay in order
+
+    // A channel that must wait is not handed to a sending thread: it counts as held.
+    d.slack.forget();
+    d.clock.advance(5s);
+    auto const waiting = d.run();
+    CHECK(d.slack.sent().empty());
+    CHECK(waiting.held == 2);
+    d.clock.advance(25s);
+    CHECK(d.run().delivered == 2);
+    CHECK(d.slack.sent() == "limited | behind the limit");
 }
 
 }  // TEST_SUITE
