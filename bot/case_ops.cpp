@@ -217,6 +217,24 @@ void draft::fire_alarms()
     }
 }
 
+// ": <note>." after a sentence's subject, or "." without a note: "Ana resolved #1: fixed in 4.2."
+std::string with_note(const std::string& note)
+{
+    if (note.empty())
+        return ".";
+    auto const last = note.back();
+    return ": " + note + (last == '.' || last == '!' || last == '?' ? "" : ".");
+}
+
+// " Severity is now Normal: only a software error can be Critical." when a category
+// change lowered it, else "".
+std::string lowered_text(const case_record& before, const case_record& after)
+{
+    if (before.level == after.level)
+        return "";
+    return fmt::format(" Its severity is now {}: only a software error can be Critical.", to_string(after.level));
+}
+
 rejection finished_case(const case_record& c)
 {
     return {fmt::format("{} is {}; reopen it first.", case_tag(c.id), to_string(c.state))};
@@ -288,8 +306,10 @@ outcome claim(const case_record& c, const actor& agent, const domain_context& ct
     d.c().assignee_name = agent.name;
     d.event(agent.id, "claimed", previous.empty() ? "" : "taken over from " + previous);
     d.respond(agent);
-    d.notify(audience::case_thread, "claimed", fmt::format("{} claimed {} and is working on it.", agent.name,
-                                                           case_tag(c.id)));
+    d.notify(audience::case_thread, "claimed",
+             previous.empty()
+                 ? fmt::format("{} claimed {} and is working on it.", agent.name, case_tag(c.id))
+                 : fmt::format("{} took {} over from {} and is working on it.", agent.name, case_tag(c.id), previous));
     return d.finish();
 }
 
@@ -304,7 +324,7 @@ outcome acknowledge(const case_record& c, const actor& agent, const std::string&
     d.event(agent.id, "acknowledged", text);
     d.respond(agent);
     d.notify(audience::case_thread, "acknowledged",
-             fmt::format("{} acknowledged {}.{}", agent.name, case_tag(c.id), text.empty() ? "" : " " + text));
+             fmt::format("{} acknowledged {}{}", agent.name, case_tag(c.id), with_note(text)));
     return d.finish();
 }
 
@@ -471,30 +491,44 @@ outcome change_category(const case_record& c, const actor& agent, category kind,
         n.pending_request.reset();
         d.event(bot_actor, "severity", "critical → normal: only a software error can be Critical");
     }
+    auto const lowered = lowered_text(c, n);
     if (!is_covered(kind)) {
         n.state = case_state::declined;
         n.paused_at.reset();
         d.notify(audience::case_thread, "declined",
-                 fmt::format("{} is now {}. {}", case_tag(c.id), to_string(kind), coverage_text(kind, ctx.vendor)));
+                 fmt::format("{} is now {}. {}{}", case_tag(c.id), to_string(kind), coverage_text(kind, ctx.vendor),
+                             lowered));
     } else if (c.state == case_state::declined) {
-        // Entering the program starts the clock now, not at creation.
         n.state = n.responded_at ? case_state::responded : case_state::open;
-        n.initial = sla_clock{};
-        n.initial.anchor = ctx.now;
+        // A case filed outside the program starts its clock now. One that was covered
+        // before keeps the clock it had from creation, breach and pings included: a
+        // round trip through a declined category grants no fresh hour.
+        if (!n.initial.anchor) {
+            n.initial = sla_clock{};
+            n.initial.anchor = ctx.now;
+        }
+        // No status update was owed while it was declined: that clock starts again.
         if (n.responded_at) {
             n.status = sla_clock{};
             n.status.anchor = ctx.now;
             n.paused_business = seconds{0};
         }
         refresh_deadlines(n, ctx.rules);
+        std::string due;
+        if (n.initial.due && n.state == case_state::open)
+            due = fmt::format(" Initial response {} {}.", *n.initial.due > ctx.now ? "due" : "was due",
+                              d.cal().local_text(*n.initial.due));
         d.notify(audience::case_thread, "category",
                  fmt::format("{} is now {} and covered by the Support Program.{}", case_tag(c.id), to_string(kind),
-                             n.initial.due && n.state == case_state::open
-                                 ? " Initial response due " + d.cal().local_text(*n.initial.due) + "."
-                                 : ""));
+                             due));
     } else {
+        refresh_deadlines(n, ctx.rules);
+        std::string due;
+        if (!lowered.empty() && n.state == case_state::open && n.initial.due)
+            due = " Initial response due " + d.cal().local_text(*n.initial.due) + ".";
         d.notify(audience::case_thread, "category",
-                 fmt::format("{} is now {} (was {}).", case_tag(c.id), to_string(kind), to_string(c.kind)));
+                 fmt::format("{} is now {} (was {}).{}{}", case_tag(c.id), to_string(kind), to_string(c.kind),
+                             lowered, due));
     }
     return d.finish();
 }
@@ -546,7 +580,7 @@ outcome resolve(const case_record& c, const actor& agent, const std::string& not
     d.event(agent.id, "resolved", note);
     d.notify(audience::case_thread, "resolved",
              fmt::format("{} resolved {}{} Reply `close {}` to confirm, or `reopen {} <reason>` if it is not fixed.",
-                         agent.name, case_tag(c.id), note.empty() ? "." : ": " + note, c.id, c.id));
+                         agent.name, case_tag(c.id), with_note(note), c.id, c.id));
     return d.finish();
 }
 
@@ -586,13 +620,19 @@ outcome reopen(const case_record& c, const actor& who, const std::string& reason
         n.status.anchor = ctx.now;
         n.paused_business = seconds{0};
     } else {
+        // Closed before anyone responded: the initial response is still owed, on the
+        // clock that has run since the case was opened (with any breach already recorded).
         n.state = case_state::open;
-        n.initial = sla_clock{};
-        n.initial.anchor = ctx.now;
     }
     d.event(who.id, "reopened", reason);
     d.notify(audience::case_thread, "reopened",
-             fmt::format("{} reopened {}{}", who.name, case_tag(c.id), reason.empty() ? "." : ": " + reason), true);
+             fmt::format("{} reopened {}{}", who.name, case_tag(c.id), with_note(reason)), true);
+    // A customer's reopening must reach the team where it works, not only the case's thread.
+    if (!who.is_staff())
+        d.notify(audience::agents, "reopened",
+                 fmt::format("{} reopened {} ({}, {}, {}){} {}", who.name, case_tag(c.id), to_string(c.level),
+                             c.customer, who_has_it(c), with_note(reason), c.title),
+                 true);
     return d.finish();
 }
 

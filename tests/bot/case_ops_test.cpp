@@ -398,7 +398,9 @@ TEST_CASE("resolve, close and reopen follow the lifecycle")
         c = changed(close(c, carol(), at("2026-03-09T15:00:00Z"))).after;
         CHECK(c.state == case_state::closed);
         CHECK(std::holds_alternative<rejection>(claim(c, ana(), at("2026-03-09T15:30:00Z"))));
-        c = changed(reopen(c, carol(), "it came back", at("2026-03-10T13:00:00Z"))).after;
+        auto const reopened = changed(reopen(c, carol(), "it came back", at("2026-03-10T13:00:00Z")));
+        CHECK(reopened.notices.front().text == "Carol Chen reopened #1: it came back.");
+        c = reopened.after;
         CHECK(c.state == case_state::responded);
         CHECK(*c.status.anchor == utc("2026-03-10T13:00:00Z"));
         CHECK(c.status.due);
@@ -418,11 +420,60 @@ TEST_CASE("reclassifying a declined request into scope starts its clock then")
     CHECK(*ch.after.initial.due == utc("2026-03-10T17:00:00Z"));
 }
 
-TEST_CASE("reclassifying a critical case out of error lowers it to normal")
+TEST_CASE("reclassifying a critical case out of error lowers it to normal, and says so")
 {
     auto c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));
     auto const ch = changed(change_category(c, ana(), category::question, at("2026-03-09T13:10:00Z")));
     CHECK(ch.after.level == severity::normal);
+    REQUIRE_FALSE(ch.notices.empty());
+    CHECK(ch.notices.back().text ==
+          "#1 is now question (was error). Its severity is now normal: only a software error can be Critical. "
+          "Initial response due Mon 9 Mar 2026 13:00 EDT.");
+}
+
+TEST_CASE("a case declined and brought back keeps the initial clock it had, breach included")
+{
+    // Critical, opened Mon 09:00 EDT: due 10:00, breached then.
+    auto const c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));
+    auto const reminded = fire_due(c, at("2026-03-09T13:45:00Z"));
+    REQUIRE(reminded);
+    auto const breached = fire_due(reminded->after, at("2026-03-09T14:00:00Z"));
+    REQUIRE(breached);
+    auto const declined = changed(change_category(breached->after, ana(), category::change_request,
+                                                  at("2026-03-09T14:10:00Z")));
+    CHECK(declined.after.state == case_state::declined);
+    auto const back = changed(change_category(declined.after, ana(), category::error, at("2026-03-09T17:00:00Z")));
+    CHECK(back.after.state == case_state::open);
+    CHECK(*back.after.initial.anchor == utc("2026-03-09T13:00:00Z"));
+    CHECK(back.after.initial.breached);
+    CHECK(status_of(back.after, sla_kind::initial_response, utc("2026-03-09T17:00:00Z"), default_program()) ==
+          clock_status::breached);
+    CHECK(back.notices.back().text.find("Initial response was due") != std::string::npos);
+}
+
+TEST_CASE("a case closed before anyone responded owes its initial response when reopened, on its first clock")
+{
+    auto const c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));   // due 10:00 EDT
+    auto const closed = changed(close(c, ana(), at("2026-03-09T13:20:00Z"))).after;
+    CHECK_FALSE(fire_due(closed, at("2026-03-09T14:30:00Z")));   // closed: nothing fires
+    auto const back = changed(reopen(closed, carol(), "nobody answered", at("2026-03-09T15:45:00Z")));
+    CHECK(back.after.state == case_state::open);
+    CHECK(*back.after.initial.anchor == utc("2026-03-09T13:00:00Z"));
+    // The deadline passed while it was closed: the breach fires with the reopening.
+    CHECK(back.after.initial.breached);
+    CHECK(has_notice(back, "breach", audience::leads));
+    // The customer's reopening reaches the agents' channel too.
+    CHECK(has_notice(back, "reopened", audience::agents));
+    CHECK(has_notice(back, "reopened", audience::case_thread));
+}
+
+TEST_CASE("a claim that takes a case over names whom it was taken from")
+{
+    auto const c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));
+    auto const mine = changed(claim(c, ana(), at("2026-03-09T13:30:00Z"))).after;
+    auto const taken = changed(claim(mine, raj(), at("2026-03-09T14:00:00Z"), true));
+    REQUIRE_FALSE(taken.notices.empty());
+    CHECK(taken.notices.back().text == "Raj Patel took #1 over from Ana Alvarez and is working on it.");
 }
 
 TEST_CASE("alarms fire in order and each only once")
