@@ -419,18 +419,29 @@ outcome change_severity(const case_record& c, const actor& who, severity level, 
         return rejection{"A severity change needs a reason."};
     if (level == c.level)
         return rejection{fmt::format("{} is already {}.", case_tag(c.id), to_string(level))};
-    if (level == severity::critical && !may_be_critical(c.kind))
-        return rejection{fmt::format("Only a software error can be Critical; {} is a {}.", case_tag(c.id),
-                                     to_string(c.kind))};
+    // The team classifies: an agent makes the case a software error first. A customer
+    // (whose case a message or a 🎫 filed as a question) asks, and a lead's approval
+    // makes it both.
+    if (level == severity::critical && !may_be_critical(c.kind) && who.is_staff())
+        return rejection{fmt::format("Only a software error can be Critical; {} is a {}. `category {} error` first.",
+                                     case_tag(c.id), to_string(c.kind), c.id)};
 
     draft d{c, ctx};
     if (!who.is_staff() && level == severity::critical) {
+        if (c.pending_request)
+            return rejection{fmt::format("Your request for {} to become Critical is already with the leads.",
+                                         case_tag(c.id))};
         d.c().pending_request = severity_request{level, who.id, reason, ctx.now};
         d.event(who.id, "severity_requested", fmt::format("{} → critical: {}", to_string(c.level), reason));
         d.notify(audience::leads, "severity_request",
-                 fmt::format("{} asks for {} ({}) to become Critical: {}. A lead decides with `approve {}` or "
+                 fmt::format("{} asks for {} ({}) to become Critical: {}.{} A lead decides with `approve {}` or "
                              "`decline {} <reason>`.",
-                             who.name, case_tag(c.id), c.customer, reason, c.id, c.id));
+                             who.name, case_tag(c.id), c.customer, reason,
+                             may_be_critical(c.kind)
+                                 ? ""
+                                 : fmt::format(" It is filed as a {}; approving makes it a software error.",
+                                               to_string(c.kind)),
+                             c.id, c.id));
         d.notify(audience::case_thread, "severity_request",
                  fmt::format("Your request for {} to become Critical is with the leads.", case_tag(c.id)));
         return d.finish();
@@ -438,6 +449,12 @@ outcome change_severity(const case_record& c, const actor& who, severity level, 
 
     auto& n = d.c();
     n.level = level;
+    // A request the leads were asked to decide is settled by this change: they hear so,
+    // or a later `approve` would meet "no request waiting" with no word why.
+    if (c.pending_request)
+        d.notify(audience::leads, "severity_request",
+                 fmt::format("{} set {} to {}; the request for it to become Critical no longer waits for a decision.",
+                             who.name, case_tag(c.id), to_string(level)));
     n.pending_request.reset();
     // New targets from the original anchors; their reminders and breaches may fire again.
     auto& restarted = c.state == case_state::open ? n.initial : n.status;
@@ -463,7 +480,26 @@ outcome decide_request(const case_record& c, const actor& lead, bool approve, co
         return rejection{fmt::format("{} has no severity request waiting for a decision.", case_tag(c.id))};
     if (approve) {
         auto const req = *c.pending_request;
-        return change_severity(c, lead, req.level, "approved request: " + req.reason, ctx);
+        auto const why = "approved request: " + req.reason;
+        auto decided = c;   // the request is what is being settled, not something left waiting
+        decided.pending_request.reset();
+        if (may_be_critical(c.kind))
+            return change_severity(decided, lead, req.level, why, ctx);
+        // Only a software error can be Critical: the approval reclassifies it first, as
+        // one change.
+        auto reclassified = change_category(decided, lead, category::error, ctx);
+        auto* first = std::get_if<case_change>(&reclassified);
+        if (first == nullptr)
+            return reclassified;
+        auto raised = change_severity(first->after, lead, req.level, why, ctx);
+        auto* second = std::get_if<case_change>(&raised);
+        if (second == nullptr)
+            return raised;
+        second->expected_version = first->expected_version;
+        second->after.version = first->after.version;
+        second->events.insert(second->events.begin(), first->events.begin(), first->events.end());
+        second->notices.insert(second->notices.begin(), first->notices.begin(), first->notices.end());
+        return raised;
     }
     if (reason.empty())
         return rejection{"Declining needs a reason for the customer."};

@@ -58,6 +58,16 @@ struct reply {
         return {reply_kind::failure, visibility::ephemeral, std::move(text), {}, std::nullopt, {}};
     }
 
+    // The answer as one block of text, its fields after it ("State: open"), for a
+    // message that carries text only (an answer in a thread).
+    std::string text_with_fields() const
+    {
+        std::string out = text;
+        for (auto const& f : fields)
+            out += "\n" + f.name + ": " + f.value;
+        return out;
+    }
+
     std::string field(std::string_view name) const
     {
         for (auto const& f : fields)

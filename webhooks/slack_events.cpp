@@ -118,6 +118,27 @@ bool is_command(const std::string& text)
     return std::holds_alternative<commands::command>(commands::parse_command(text));
 }
 
+// A customer's message in a channel where every message opens a case that is written
+// as a command anyway: `help`, `show 5`, `close 5`, or `new` with a severity
+// (`new critical error Checkout is down`), as `help` lists them. A message that only
+// starts with "new" ("New users cannot log in") is a case in its own words.
+bool typed_as_command(const std::string& text)
+{
+    auto const parsed = commands::parse_command(text);
+    auto const* cmd = std::get_if<commands::command>(&parsed);
+    if (cmd == nullptr)
+        return false;
+    if (cmd->what != commands::verb::new_case)
+        return true;
+    auto const first = text.find_first_of(" \t\n");
+    auto const rest = first == std::string::npos ? std::string_view{} : std::string_view{text}.substr(first);
+    auto const start = rest.find_first_not_of(" \t\n");
+    if (start == std::string_view::npos)
+        return false;
+    auto const word = rest.substr(start, rest.find_first_of(" \t\n", start) - start);
+    return parse_severity(word).has_value();
+}
+
 // `close 5` or `reopen 5 …` written in #5's own thread, as the resolution notice asks
 // ("Reply `close 5` to confirm"): a command even without a mention of the bot.
 bool answers_resolution(const std::string& text, case_id id)
@@ -229,7 +250,7 @@ bool slack_app::on_message(event_context& ec)
     if (!link || link->customer.empty() || who->is_staff())
         return true;   // the team's own talk; commands need a mention
     if (link->opens == open_mode::every_message)
-        return open_from_message(ec, *who, text, e.ts);
+        return typed_as_command(text) ? run_and_reply(ec, *who, text, e.ts) : open_from_message(ec, *who, text, e.ts);
     // A mention-only channel: remember the message, a 🎫 may make it a case later.
     auto const kept = d_.memory.remember_message(
         seen_message{platform::slack, e.channel, e.ts, e.user, e.user_team, e.text, d_.clock.now()});
@@ -303,6 +324,10 @@ bool slack_app::run_and_reply(event_context& ec, const bot::actor& who, std::str
     in.where = platform::slack;
     in.channel = ec.e.channel;
     in.thread = std::string{thread};
+    // `new` written in another case's thread opens a case of its own, with its card as
+    // a new message in the channel: in that thread it would answer for the other case.
+    if (thread != ec.e.ts && commands::parse_verb(text.substr(0, text.find_first_of(" \t\n"))) == commands::verb::new_case)
+        in.thread.clear();
     auto const key = message_key(ec.e);
     commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, key};
     auto out = dispatch_.run(text, in, ctx);
@@ -316,7 +341,7 @@ bool slack_app::run_and_reply(event_context& ec, const bot::actor& who, std::str
     }
     // The answer is for the one who asked, in the thread they asked in; the key keeps
     // the message's other event, or a retried one, from answering twice.
-    tell(ec.e.channel, std::string{thread}, ec.e.user, out->text, key + ":reply");
+    tell(ec.e.channel, std::string{thread}, ec.e.user, out->text_with_fields(), key + ":reply");
     return true;
 }
 
@@ -392,7 +417,7 @@ bool slack_app::on_reaction(event_context& ec)
         return false;
     }
     if (out->kind != commands::reply_kind::ok)
-        tell(e.item_channel, (*found)->origin.thread, e.user, out->text, ec.key + ":reply");
+        tell(e.item_channel, (*found)->origin.thread, e.user, out->text_with_fields(), ec.key + ":reply");
     if (d_.wake_delivery)
         d_.wake_delivery();
     return true;

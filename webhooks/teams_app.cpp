@@ -61,15 +61,6 @@ std::string dedupe_key(const teams_activity_in& a)
 {
     return "teams:" + a.channel + ":" + a.id;
 }
-
-// A reply as one block of text for a thread: the answer, then its fields.
-std::string reply_text(const commands::reply& r)
-{
-    std::string text = r.text;
-    for (auto const& f : r.fields)
-        text += fmt::format("\n{}: {}", f.name, f.value);
-    return text;
-}
 }  // namespace
 
 teams_app::teams_app(deps d) : d_(std::move(d)), dispatch_(commands::register_all())
@@ -177,7 +168,7 @@ bool teams_app::tell_thread(const teams_activity_in& a, const commands::reply& r
     if (r.kind == commands::reply_kind::ok && r.case_ref)
         return true;
     return queue_reply(d_.cases, destination{platform::teams, a.channel, a.thread_root, false, false, {}},
-                       reply_text(r), dedupe_key(a) + ":" + std::string{purpose}, *d_.log, d_.wake_delivery);
+                       r.text_with_fields(), dedupe_key(a) + ":" + std::string{purpose}, *d_.log, d_.wake_delivery);
 }
 
 void teams_app::on_webhook(request&& req, const std::shared_ptr<const desk_snapshot>& desk, responder respond)

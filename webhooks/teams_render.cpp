@@ -65,7 +65,9 @@ json::object teams_case_card(const case_record& c, wall_time now, const program&
         if (is_covered(c.kind)) {
             json::array choices;
             for (auto s : all_severities)
-                if (s != c.level && (s != severity::critical || may_be_critical(c.kind)))
+                // Critical stays on a question's menu: a customer's choice asks the leads,
+                // who may approve it as a software error (an agent is told to reclassify).
+                if (s != c.level)
                     choices.push_back(json::object{{"title", std::string{to_string(s)}}, {"value", to_string(s)}});
             json::array inputs{
                 json::object{{"type", "Input.ChoiceSet"}, {"id", "severity"}, {"choices", std::move(choices)},

@@ -374,13 +374,40 @@ TEST_CASE("a customer's request for critical waits for a lead, who approves or d
     SUBCASE("declining needs a reason") {
         CHECK(std::holds_alternative<rejection>(decide_request(asked.after, lea(), false, "", at("2026-03-09T13:20:00Z"))));
     }
+    SUBCASE("asking again while the leads decide posts nothing more") {
+        CHECK(std::holds_alternative<rejection>(
+            change_severity(asked.after, carol(), severity::critical, "still down", at("2026-03-09T13:15:00Z"))));
+    }
+    SUBCASE("an agent's change settles the request, and the leads hear so") {
+        auto const set = changed(change_severity(asked.after, ana(), severity::low, "cosmetic after all",
+                                                 at("2026-03-09T13:20:00Z")));
+        CHECK_FALSE(set.after.pending_request);
+        CHECK(has_notice(set, "severity_request", audience::leads));
+    }
 }
 
-TEST_CASE("a customer's request for critical on a question is declined at once")
+TEST_CASE("a customer may ask for critical on a case filed as a question, and approval makes it a software error")
 {
+    // A message in the channel files a question; the customer says it is an outage.
     auto c = opened(severity::normal, category::question, utc("2026-03-09T13:00:00Z"));
-    auto const out = change_severity(c, carol(), severity::critical, "urgent", at("2026-03-09T13:10:00Z"));
-    REQUIRE(std::holds_alternative<rejection>(out));
+    auto const asked = changed(change_severity(c, carol(), severity::critical, "checkout is down",
+                                               at("2026-03-09T13:10:00Z")));
+    REQUIRE(asked.after.pending_request);
+    CHECK(asked.notices.front().text.find("approving makes it a software error") != std::string::npos);
+    // An agent is told to reclassify first.
+    CHECK(std::holds_alternative<rejection>(
+        change_severity(c, ana(), severity::critical, "outage", at("2026-03-09T13:10:00Z"))));
+
+    auto const ok = changed(decide_request(asked.after, lea(), true, "", at("2026-03-09T13:20:00Z")));
+    CHECK(ok.after.kind == category::error);
+    CHECK(ok.after.level == severity::critical);
+    CHECK_FALSE(ok.after.pending_request);
+    CHECK(*ok.after.initial.due == utc("2026-03-09T14:00:00Z"));   // from creation
+    CHECK(ok.expected_version == asked.after.version);
+    CHECK(ok.after.version == asked.after.version + 1);
+    CHECK(has_notice(ok, "category", audience::case_thread));
+    CHECK(has_notice(ok, "severity", audience::case_thread));
+    CHECK_FALSE(has_notice(ok, "severity_request", audience::leads));   // approved, not settled otherwise
 }
 
 TEST_CASE("resolve, close and reopen follow the lifecycle")

@@ -940,3 +940,56 @@ TEST_CASE("a command in a case's thread that names no case is about that case")
                            [](auto const& m) { return m.kind == "ephemeral" && contains(m.text, "Usage: update"); });
     }));
 }
+
+TEST_CASE("where every message opens a case, a message written as a command runs it")
+{
+    slack_world w;
+    // `new` with a severity, as `help` shows it: the case is what it says, not a question
+    // titled with the command's words.
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "new critical error Checkout is down for all users",
+                          "1773064800.000100"),
+            "Ev1");
+    auto const first = w.bot->store().find(1).value();
+    REQUIRE(first.has_value());
+    CHECK(first->level == severity::critical);
+    CHECK(first->kind == category::error);
+    CHECK(first->title == "Checkout is down for all users");
+    CHECK(first->origin.thread == "1773064800.000100");   // its card answers the message
+
+    // A message that only starts with "new" is a case in its own words.
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "New users cannot log in", "1773064900.000100"), "Ev2");
+    auto const second = w.bot->store().find(2).value();
+    REQUIRE(second.has_value());
+    CHECK(second->title == "New users cannot log in");
+
+    // `help` is answered, privately, and files nothing.
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "help", "1773065000.000100"), "Ev3");
+    CHECK_FALSE(w.bot->store().find(3).value().has_value());
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) {
+            return m.kind == "ephemeral" && m.user == "U0CAROL" && contains(m.text, "new ");
+        });
+    }));
+
+    // `new` in another case's thread opens a case whose card is a message of its own.
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "<@U0CASEBOT> new normal error Invoices print blank",
+                          "1773065100.000100", "1773064800.000100"),
+            "Ev4");
+    auto const third = w.bot->store().find(3).value();
+    REQUIRE(third.has_value());
+    CHECK(third->title == "Invoices print blank");
+    REQUIRE(w.delivered([&](auto const&) { return !card_ts(w, "C0ACME", "#3").empty(); }));
+    CHECK(third->origin.thread.empty());   // it was posted after this read: the store has it now
+    CHECK(w.bot->store().find(3).value()->origin.thread == card_ts(w, "C0ACME", "#3"));
+
+    // A mention's answer carries the case's fields, as /case show does.
+    w.event(message_event("U0ANA", "T0VENDOR", "C0ACME", "<@U0CASEBOT> show", "1773065200.000100",
+                          "1773064800.000100"),
+            "Ev5");
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) {
+            return m.kind == "ephemeral" && m.user == "U0ANA" && contains(m.text, "Severity: critical") &&
+                   contains(m.text, "Initial response: ");
+        });
+    }));
+}
