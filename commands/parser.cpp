@@ -183,12 +183,16 @@ std::variant<command, parse_error> parse_command(std::string_view text)
     std::optional<parse_error> err;
     switch (*v) {
     case verb::new_case:
-        // Severity and category may come in either order before the title.
+        // Severity and category may come in either order before the title, each also
+        // written as a label: `new Critical: orders are stuck`.
         for (int i = 0; i < 2 && !in.done(); ++i) {
-            if (auto s = parse_severity(in.peek()); s && !cmd.level) {
+            auto word = in.peek();
+            if (word.size() > 1 && (word.back() == ':' || word.back() == ','))
+                word.remove_suffix(1);
+            if (auto s = parse_severity(word); s && !cmd.level) {
                 cmd.level = s;
                 in.word();
-            } else if (auto c = parse_category(in.peek()); c && !cmd.kind) {
+            } else if (auto c = parse_category(word); c && !cmd.kind) {
                 cmd.kind = c;
                 in.word();
             }

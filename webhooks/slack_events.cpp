@@ -128,15 +128,7 @@ bool typed_as_command(const std::string& text)
     auto const* cmd = std::get_if<commands::command>(&parsed);
     if (cmd == nullptr)
         return false;
-    if (cmd->what != commands::verb::new_case)
-        return true;
-    auto const first = text.find_first_of(" \t\n");
-    auto const rest = first == std::string::npos ? std::string_view{} : std::string_view{text}.substr(first);
-    auto const start = rest.find_first_not_of(" \t\n");
-    if (start == std::string_view::npos)
-        return false;
-    auto const word = rest.substr(start, rest.find_first_of(" \t\n", start) - start);
-    return parse_severity(word).has_value();
+    return cmd->what != commands::verb::new_case || cmd->level.has_value();
 }
 
 // `close 5` or `reopen 5 …` written in #5's own thread, as the resolution notice asks

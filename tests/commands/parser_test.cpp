@@ -47,6 +47,15 @@ TEST_CASE("new takes an optional severity and category in either order, then the
     c = ok("new error critical low disk warning");
     CHECK(c.level == severity::critical);
     CHECK(c.text == "low disk warning");
+
+    // Written as labels.
+    c = ok("new Critical: orders are stuck");
+    CHECK(c.level == severity::critical);
+    CHECK(c.text == "orders are stuck");
+    c = ok("new low, question: where is the audit log?");
+    CHECK(c.level == severity::low);
+    CHECK(c.kind == category::question);
+    CHECK(c.text == "where is the audit log?");
 }
 
 TEST_CASE("case ids may be written with or without #")

@@ -961,10 +961,12 @@ TEST_CASE("where every message opens a case, a message written as a command runs
     auto const second = w.bot->store().find(2).value();
     REQUIRE(second.has_value());
     CHECK(second->title == "New users cannot log in");
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "New error: exports fail", "1773064950.000100"), "Ev2b");
+    CHECK(w.bot->store().find(3).value()->title == "New error: exports fail");
 
     // `help` is answered, privately, and files nothing.
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "help", "1773065000.000100"), "Ev3");
-    CHECK_FALSE(w.bot->store().find(3).value().has_value());
+    CHECK_FALSE(w.bot->store().find(4).value().has_value());
     REQUIRE(w.delivered([](auto const& all) {
         return std::any_of(all.begin(), all.end(), [](auto const& m) {
             return m.kind == "ephemeral" && m.user == "U0CAROL" && contains(m.text, "new ");
@@ -975,12 +977,12 @@ TEST_CASE("where every message opens a case, a message written as a command runs
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "<@U0CASEBOT> new normal error Invoices print blank",
                           "1773065100.000100", "1773064800.000100"),
             "Ev4");
-    auto const third = w.bot->store().find(3).value();
-    REQUIRE(third.has_value());
-    CHECK(third->title == "Invoices print blank");
-    REQUIRE(w.delivered([&](auto const&) { return !card_ts(w, "C0ACME", "#3").empty(); }));
-    CHECK(third->origin.thread.empty());   // it was posted after this read: the store has it now
-    CHECK(w.bot->store().find(3).value()->origin.thread == card_ts(w, "C0ACME", "#3"));
+    auto const fourth = w.bot->store().find(4).value();
+    REQUIRE(fourth.has_value());
+    CHECK(fourth->title == "Invoices print blank");
+    // Its card is top-level (card_ts() looks at no thread), and its thread is the case's.
+    REQUIRE(w.delivered([&](auto const&) { return !card_ts(w, "C0ACME", "#4").empty(); }));
+    CHECK(w.bot->store().find(4).value()->origin.thread == card_ts(w, "C0ACME", "#4"));
 
     // A mention's answer carries the case's fields, as /case show does.
     w.event(message_event("U0ANA", "T0VENDOR", "C0ACME", "<@U0CASEBOT> show", "1773065200.000100",
