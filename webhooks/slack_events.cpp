@@ -9,6 +9,7 @@
 #include "webhooks/json_fields.hpp"
 #include "webhooks/slack_api.hpp"
 #include "webhooks/slack_payloads.hpp"
+#include "webhooks/slack_render.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -39,17 +40,9 @@ bool strip_mention(std::string& text, std::string_view bot_user)
 bool is_markup(std::string_view inside)
 {
     auto const target = inside.substr(0, inside.find('|'));
-    auto const id_like = [](std::string_view id) {
-        return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
-            return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        });
-    };
-    if (target.starts_with('@') || target.starts_with('#'))
-        return id_like(target.substr(1));
     if (target.starts_with('!'))
         return target.size() > 1 && target.find(' ') == std::string_view::npos;
-    return (target.starts_with("http://") || target.starts_with("https://") || target.starts_with("mailto:")) &&
-           target.find(' ') == std::string_view::npos;
+    return is_link_markup(inside);
 }
 
 // Slack's markup for people, channels and links (<@U…>, <#C…|name>, <https://…|label>,

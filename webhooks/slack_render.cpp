@@ -132,10 +132,46 @@ std::string escape_mrkdwn(std::string_view text)
     return out;
 }
 
+bool is_link_markup(std::string_view inside)
+{
+    auto const target = inside.substr(0, inside.find('|'));
+    auto const id_like = [](std::string_view id) {
+        return !id.empty() && std::all_of(id.begin(), id.end(), [](char c) {
+            return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        });
+    };
+    if (target.starts_with('@') || target.starts_with('#'))
+        return id_like(target.substr(1));
+    return (target.starts_with("http://") || target.starts_with("https://") || target.starts_with("mailto:")) &&
+           target.find(' ') == std::string_view::npos;
+}
+
+std::string escape_mrkdwn_keeping_links(std::string_view text)
+{
+    std::string out;
+    out.reserve(text.size());
+    while (!text.empty()) {
+        auto const open = text.find('<');
+        out += escape_mrkdwn(text.substr(0, open));
+        if (open == std::string_view::npos)
+            break;
+        text.remove_prefix(open);
+        auto const close = text.find_first_of(">\n<", 1);
+        if (close != std::string_view::npos && text[close] == '>' && is_link_markup(text.substr(1, close - 1))) {
+            out += text.substr(0, close + 1);
+            text.remove_prefix(close + 1);
+        } else {
+            out += "&lt;";
+            text.remove_prefix(1);
+        }
+    }
+    return out;
+}
+
 json::object slack_reply(const commands::reply& r)
 {
     json::array blocks;
-    append_sections(blocks, escape_mrkdwn(r.text), max_text_sections);
+    append_sections(blocks, escape_mrkdwn_keeping_links(r.text), max_text_sections);
     if (!r.fields.empty()) {
         json::array fields;
         for (auto const& f : r.fields) {
@@ -212,7 +248,7 @@ std::string slack_text(const outbound_message& m)
     std::string out;
     for (auto const& who : m.mentions)
         out += who.group ? fmt::format("<!subteam^{}> ", who.id) : fmt::format("<@{}> ", who.id);
-    return out + escape_mrkdwn(m.text);
+    return out + escape_mrkdwn_keeping_links(m.text);
 }
 
 json::object slack_post(const outbound_message& m, std::string_view thread, const case_record* c, wall_time now,

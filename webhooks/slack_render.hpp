@@ -24,6 +24,17 @@ inline constexpr std::string_view severity_view = "severity_change";
 
 std::string escape_mrkdwn(std::string_view text);
 
+// Whether `inside` (between < and >) is Slack's markup for a person (@U…), a channel
+// (#C…) or a link (https://…, http://…, mailto:…), each with an optional |label.
+bool is_link_markup(std::string_view inside);
+
+// escape_mrkdwn(), except that people, channels and links written in Slack's markup
+// stay markup, so that an agent's "<@U0CAROL> could you check <https://…|the status
+// page>" mentions Carol and links the page when the bot posts it. Special mentions
+// (<!channel>, <!here>, <!subteam^…>) are escaped like any text: nobody pings a whole
+// channel through the bot.
+std::string escape_mrkdwn_keeping_links(std::string_view text);
+
 // A command's answer as a slash-command response body ({"response_type", "text", "blocks"}).
 boost::json::object slack_reply(const commands::reply& r);
 
@@ -31,7 +42,8 @@ boost::json::object slack_reply(const commands::reply& r);
 boost::json::array case_card_blocks(const case_record& c, wall_time now, const program& rules,
                                     const directory& people);
 
-// Mentions first (<@U…>, <!subteam^S…>), then the escaped text.
+// Mentions first (<@U…>, <!subteam^S…>), then the text, escaped but for the people,
+// channels and links it names (escape_mrkdwn_keeping_links).
 std::string slack_text(const outbound_message& m);
 
 // chat.postMessage arguments for a message (a case card when `c` is given and the

@@ -43,6 +43,23 @@ TEST_CASE("user text cannot ping the channel: &, < and > are escaped")
     CHECK(slack_text(m) == "<@U0ANA> <!subteam^S0AGENTS> Title &lt;!here&gt;");
 }
 
+TEST_CASE("people, channels and links in someone's words stay Slack markup, special mentions do not")
+{
+    CHECK(escape_mrkdwn_keeping_links("<@U0CAROL> could you check <#C0QA|acme-qa> and <https://status.example|our "
+                                      "status page>?") ==
+          "<@U0CAROL> could you check <#C0QA|acme-qa> and <https://status.example|our status page>?");
+    CHECK(escape_mrkdwn_keeping_links("<!channel> <!here> <!subteam^S1|@all> & <mailto:a@b.example>") ==
+          "&lt;!channel&gt; &lt;!here&gt; &lt;!subteam^S1|@all&gt; &amp; <mailto:a@b.example>");
+    // Typed angle brackets, an unfinished one, and one that spans a line are text.
+    CHECK(escape_mrkdwn_keeping_links("totals < 0 > expected <@U1") == "totals &lt; 0 &gt; expected &lt;@U1");
+    CHECK(escape_mrkdwn_keeping_links("`reopen 5 <reason>` <@U1\n>") == "`reopen 5 &lt;reason&gt;` &lt;@U1\n&gt;");
+    CHECK(escape_mrkdwn_keeping_links("<<@U1>>") == "&lt;<@U1>&gt;");
+    outbound_message m;
+    m.text = "Ana needs more information on #1: <@U0CAROL> see <https://status.example|status> <!channel>";
+    CHECK(slack_text(m) ==
+          "Ana needs more information on #1: <@U0CAROL> see <https://status.example|status> &lt;!channel&gt;");
+}
+
 TEST_CASE("long text goes out as several sections, split between lines, none over Slack's limit")
 {
     commands::reply r;
