@@ -89,6 +89,15 @@ delivery_worker::round_state delivery_worker::round(bool wait)
 {
     std::lock_guard one_at_a_time{round_mutex_};
     round_state state{clock_.now()};
+    // Channels being sent by a task as the heads are read: their heads may be stale by
+    // the time the round looks at them (the task may have sent them since), so this
+    // round leaves them alone even if the task is done by then. A channel not sending
+    // now cannot start until this round starts it.
+    std::set<channel_key> sending;
+    if (sending_) {
+        std::lock_guard lock{mutex_};
+        sending = in_flight_;
+    }
     // The head of each channel's queue, due or not: a message waiting for its retry
     // holds back the later messages of its channel, so a conversation never arrives
     // out of order, and no channel's backlog keeps another channel waiting. A channel
@@ -99,13 +108,14 @@ delivery_worker::round_state delivery_worker::round(bool wait)
         return state;
     }
     if (sending_)
-        send_in_parallel(*heads, state, wait);
+        send_in_parallel(*heads, sending, state, wait);
     else
         deliver(*heads, state);
     return state;
 }
 
-void delivery_worker::send_in_parallel(const std::vector<outbox_entry>& heads, round_state& state, bool wait)
+void delivery_worker::send_in_parallel(const std::vector<outbox_entry>& heads, const std::set<channel_key>& sending,
+                                       round_state& state, bool wait)
 {
     // One queue per channel, in the order of each channel's oldest message.
     std::vector<std::vector<outbox_entry>> queues;
@@ -136,7 +146,8 @@ void delivery_worker::send_in_parallel(const std::vector<outbox_entry>& heads, r
             bool const waits = head.next_attempt_at > state.now ||
                                (head.in_doubt_since && state.now < *head.in_doubt_since + options_.settle_in_doubt_after);
             auto const mono = clock_.monotonic();
-            if (in_flight_.contains(channel) || waits || mono < pace.blocked_until || tokens_at(pace, mono) < 1.0) {
+            if (sending.contains(channel) || in_flight_.contains(channel) || waits || mono < pace.blocked_until ||
+                tokens_at(pace, mono) < 1.0) {
                 state.round.held += queue.size();
                 continue;
             }
@@ -149,7 +160,24 @@ void delivery_worker::send_in_parallel(const std::vector<outbox_entry>& heads, r
         ++state.started;
         boost::asio::post(*sending_, [this, wait, tasks, channel = std::move(channel), queue = std::move(queue)] {
             round_state mine{clock_.now()};
-            deliver(queue, mine);
+            // A pool thread that throws ends the process (asio calls std::terminate), and
+            // a channel never marked done would hang stop(): log it and carry on; the
+            // outbox still holds whatever was not sent.
+            try {
+                deliver(queue, mine);
+            } catch (const std::exception& ex) {
+                log_->error("delivery: sending to {} {} failed: {}", to_string(channel.first), channel.second, ex.what());
+            } catch (...) {
+                log_->error("delivery: sending to {} {} failed", to_string(channel.first), channel.second);
+            }
+            // The channel is free before the round hears the task is done: a round run
+            // right after run_once() returns must not find it still sending.
+            {
+                std::lock_guard lock{mutex_};
+                in_flight_.erase(channel);
+                if (in_flight_.empty())
+                    settled_.notify_all();
+            }
             if (wait) {
                 std::lock_guard lock{tasks->mutex};
                 tasks->sum.delivered += mine.round.delivered;
@@ -158,12 +186,6 @@ void delivery_worker::send_in_parallel(const std::vector<outbox_entry>& heads, r
                 tasks->sum.held += mine.round.held;
                 if (--tasks->left == 0)
                     tasks->done.notify_all();
-            }
-            {
-                std::lock_guard lock{mutex_};
-                in_flight_.erase(channel);
-                if (in_flight_.empty())
-                    settled_.notify_all();
             }
             // The channel may have more to send now (its head was longer than a round
             // reads, or a message queued meanwhile): look again.

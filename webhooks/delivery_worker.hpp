@@ -160,7 +160,9 @@ private:
     round_state round(bool wait);
     // Hands each channel of `heads` with something due to the sending threads (one task
     // per channel, which sends its messages in order), and waits for them if `wait`.
-    void send_in_parallel(const std::vector<outbox_entry>& heads, round_state& state, bool wait);
+    // `sending`: the channels a task had when the heads were read; they are skipped.
+    void send_in_parallel(const std::vector<outbox_entry>& heads, const std::set<channel_key>& sending,
+                          round_state& state, bool wait);
     // Sends what it can of `queue` (channel heads); false when storage trouble ends the round.
     bool deliver(const std::vector<outbox_entry>& queue, round_state& state);
     // For a message in doubt: the outcome the platform's memory of it settles, if it does

@@ -12,12 +12,15 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -257,6 +260,46 @@ private:
 struct open_at_exit {
     gate& g;
     ~open_at_exit() { g.open(); }
+};
+
+// The store as the worker's outbox, with a hook that runs once the channel heads are
+// read and before the round looks at them.
+class heads_hook_outbox final : public bot::outbox {
+public:
+    explicit heads_hook_outbox(bot::outbox& inner) : inner_(inner) {}
+    std::function<void()> after_heads;
+
+    result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit) override
+    {
+        return inner_.pending(ready_by, limit);
+    }
+    result<std::vector<outbox_entry>> channel_heads(std::size_t per_channel) override
+    {
+        auto heads = inner_.channel_heads(per_channel);
+        if (after_heads)
+            std::exchange(after_heads, nullptr)();
+        return heads;
+    }
+    result<void> attempting(std::int64_t id, wall_time at) override { return inner_.attempting(id, at); }
+    result<void> delivered(std::int64_t id, wall_time at, std::string_view ref) override
+    {
+        return inner_.delivered(id, at, ref);
+    }
+    result<void> delivered_as_new_card(std::int64_t id, wall_time at, std::string_view ref) override
+    {
+        return inner_.delivered_as_new_card(id, at, ref);
+    }
+    result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error, bool in_doubt) override
+    {
+        return inner_.retry_later(id, next_attempt, error, in_doubt);
+    }
+    result<void> failed(std::int64_t id, wall_time at, std::string_view error) override
+    {
+        return inner_.failed(id, at, error);
+    }
+
+private:
+    bot::outbox& inner_;
 };
 
 std::shared_ptr<spdlog::logger> quiet_log()
@@ -821,10 +864,88 @@ TEST_CASE("with parallel channels, a channel whose platform does not answer hold
     REQUIRE(d.slack.wait_for(5, 5000ms));
     auto const sent = d.slack.sent();
     CHECK(sent.find("hangs") < sent.find("behind it"));
+    CHECK(sent.find("hangs") == sent.rfind("hangs"));   // once
     d.worker->stop();
     CHECK(d.entry("hangs").state == delivery_state::delivered);
     CHECK(d.entry("behind it").state == delivery_state::delivered);
     CHECK(d.slack.count() == 5);   // each once
+}
+
+TEST_CASE("with parallel channels, a channel whose task ends while a round reads the heads is not sent twice")
+{
+    auto o = test_options();
+    o.parallel_channels = 2;
+    gate slow_platform;
+    desk d{o};
+    heads_hook_outbox box{*d.store};
+    auto worker = std::make_unique<delivery_worker>(box, *d.store, d.clock, o, quiet_log());
+    worker->add_sender(platform::slack, d.slack);
+    open_at_exit opener{slow_platform};
+    d.slack.while_sending = [&](const outbound_message& m) {
+        if (m.text == "first")
+            slow_platform.wait();
+    };
+    d.post("C1", "first");
+    d.post("C1", "second");
+    worker->start();
+    REQUIRE(slow_platform.wait_for_a_send(5000ms));   // C1's task is under way
+    // The next round reads both as pending; before it looks at them, C1's task sends
+    // them and ends. Those heads are stale: the round must leave C1 alone.
+    std::promise<bool> task_done;
+    box.after_heads = [&] {   // on the worker's thread: no REQUIRE here
+        slow_platform.open();
+        task_done.set_value(d.wait_until("second", delivery_state::delivered, 5000ms));
+    };
+    auto done = task_done.get_future();
+    worker->wake();
+    REQUIRE(done.wait_for(5000ms) == std::future_status::ready);   // that round has run
+    CHECK(done.get());
+    worker->stop();
+    CHECK(d.slack.sent() == "first | second");
+}
+
+TEST_CASE("with parallel channels, a send that throws is logged and the others go on")
+{
+    auto o = test_options();
+    o.parallel_channels = 2;
+    desk d{o};
+    d.slack.while_sending = [&](const outbound_message& m) {
+        if (m.text == "throws")
+            throw std::runtime_error("the platform's client broke");
+    };
+    d.post("C1", "throws");
+    d.post("C2", "goes");
+    auto const round = d.run();   // returns: the task's channel is marked done
+    CHECK(round.delivered == 1);
+    CHECK(d.entry("goes").state == delivery_state::delivered);
+    CHECK(d.entry("throws").state == delivery_state::pending);
+
+    d.slack.while_sending = nullptr;
+    d.run();   // looked up (not there), then sent
+    CHECK(d.entry("throws").state == delivery_state::delivered);
+}
+
+TEST_CASE("with parallel channels, stop() waits for the channels still sending, then sends what is due")
+{
+    auto o = test_options();
+    o.parallel_channels = 4;
+    gate slow_platform;
+    desk d{o};
+    open_at_exit opener{slow_platform};
+    d.slack.while_sending = [&](const outbound_message& m) {
+        if (m.text == "hangs")
+            slow_platform.wait();
+    };
+    d.post("C1", "hangs");
+    d.worker->start();
+    REQUIRE(slow_platform.wait_for_a_send(5000ms));
+    d.post("C2", "queued at shutdown");   // nobody wakes the worker: stop() sends it
+    std::thread stopping([&] { d.worker->stop(); });
+    slow_platform.open();   // before or after stop() began: it must wait for C1 either way
+    stopping.join();
+    CHECK(d.entry("hangs").state == delivery_state::delivered);
+    CHECK(d.entry("queued at shutdown").state == delivery_state::delivered);
+    CHECK(d.slack.count() == 2);
 }
 
 TEST_CASE("with parallel channels, a round run by hand waits for every channel and counts them all")
