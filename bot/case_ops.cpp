@@ -24,7 +24,18 @@ sla_clock& clock_of(case_record& c, sla_kind k)
 // change made due at once (a severity raised past a missed target, say).
 class draft {
 public:
-    draft(const case_record& c, const domain_context& ctx) : ctx_(ctx) { change_.after = c; change_.expected_version = c.version; }
+    // Whatever the scheduler would have fired by now fires first (its pass may not have
+    // run since the deadline): a response a minute after a missed deadline still leaves
+    // the breach on record, and the leads told, as design.md's "at the deadline" says.
+    // (A re-timing, whose history line must say why what fires fires, skips it.)
+    enum class overdue { fire_first, leave };
+    draft(const case_record& c, const domain_context& ctx, overdue alarms = overdue::fire_first) : ctx_(ctx)
+    {
+        change_.after = c;
+        change_.expected_version = c.version;
+        if (alarms == overdue::fire_first)
+            catch_up();
+    }
 
     case_record& c() { return change_.after; }
     const program& rules() const { return ctx_.rules; }
@@ -89,6 +100,9 @@ public:
     }
 
     void fire_alarms();
+    // fire_alarms() before the change, but for a reminder still ahead of its deadline:
+    // the change may be the very thing it would remind of.
+    void catch_up();
 
     // ", 2h late" when the scheduler fires after the deadline (downtime), else nothing.
     std::string late_by(wall_time due)
@@ -199,6 +213,23 @@ void draft::fire(const alarm& a)
                            c().customer, late, what, cal().local_text(due), who_has_it(c()), c().title));
         break;
     }
+    }
+}
+
+void draft::catch_up()
+{
+    refresh_deadlines(c(), rules());
+    for (int guard = 0; guard < 64; ++guard) {
+        std::optional<alarm> first;
+        for (auto k : {sla_kind::initial_response, sla_kind::status_update})
+            if (auto a = next_alarm(c(), k, rules()); a && a->at <= ctx_.now && (!first || a->at < first->at))
+                first = a;
+        if (!first)
+            return;
+        if (first->kind == alarm_kind::reminder && *clock_of(c(), first->clock).due > ctx_.now)
+            return;
+        fire(*first);
+        refresh_deadlines(c(), rules());
     }
 }
 
@@ -419,12 +450,16 @@ outcome change_severity(const case_record& c, const actor& who, severity level, 
         return rejection{"A severity change needs a reason."};
     if (level == c.level)
         return rejection{fmt::format("{} is already {}.", case_tag(c.id), to_string(level))};
-    // The team classifies: an agent makes the case a software error first. A customer
-    // (whose case a message or a 🎫 filed as a question) asks, and a lead's approval
-    // makes it both.
-    if (level == severity::critical && !may_be_critical(c.kind) && who.is_staff())
-        return rejection{fmt::format("Only a software error can be Critical; {} is a {}. `category {} error` first.",
-                                     case_tag(c.id), to_string(c.kind), c.id)};
+    // design.md §3: a request for Critical on anything but a software error is declined
+    // at once, with the reason, and with what would change it.
+    if (level == severity::critical && !may_be_critical(c.kind))
+        return rejection{
+            who.is_staff()
+                ? fmt::format("Only a software error can be Critical; {} is a {}. `category {} error` first.",
+                              case_tag(c.id), to_string(c.kind), c.id)
+                : fmt::format("Only a software error can be Critical, and {} is filed as a {}. If it is a software "
+                              "error, say so in its thread: the team can reclassify it.",
+                              case_tag(c.id), to_string(c.kind))};
 
     draft d{c, ctx};
     if (!who.is_staff() && level == severity::critical) {
@@ -434,14 +469,9 @@ outcome change_severity(const case_record& c, const actor& who, severity level, 
         d.c().pending_request = severity_request{level, who.id, reason, ctx.now};
         d.event(who.id, "severity_requested", fmt::format("{} → critical: {}", to_string(c.level), reason));
         d.notify(audience::leads, "severity_request",
-                 fmt::format("{} asks for {} ({}) to become Critical: {}.{} A lead decides with `approve {}` or "
+                 fmt::format("{} asks for {} ({}) to become Critical: {}. A lead decides with `approve {}` or "
                              "`decline {} <reason>`.",
-                             who.name, case_tag(c.id), c.customer, reason,
-                             may_be_critical(c.kind)
-                                 ? ""
-                                 : fmt::format(" It is filed as a {}; approving makes it a software error.",
-                                               to_string(c.kind)),
-                             c.id, c.id));
+                             who.name, case_tag(c.id), c.customer, reason, c.id, c.id));
         d.notify(audience::case_thread, "severity_request",
                  fmt::format("Your request for {} to become Critical is with the leads.", case_tag(c.id)));
         return d.finish();
@@ -480,26 +510,9 @@ outcome decide_request(const case_record& c, const actor& lead, bool approve, co
         return rejection{fmt::format("{} has no severity request waiting for a decision.", case_tag(c.id))};
     if (approve) {
         auto const req = *c.pending_request;
-        auto const why = "approved request: " + req.reason;
         auto decided = c;   // the request is what is being settled, not something left waiting
         decided.pending_request.reset();
-        if (may_be_critical(c.kind))
-            return change_severity(decided, lead, req.level, why, ctx);
-        // Only a software error can be Critical: the approval reclassifies it first, as
-        // one change.
-        auto reclassified = change_category(decided, lead, category::error, ctx);
-        auto* first = std::get_if<case_change>(&reclassified);
-        if (first == nullptr)
-            return reclassified;
-        auto raised = change_severity(first->after, lead, req.level, why, ctx);
-        auto* second = std::get_if<case_change>(&raised);
-        if (second == nullptr)
-            return raised;
-        second->expected_version = first->expected_version;
-        second->after.version = first->after.version;
-        second->events.insert(second->events.begin(), first->events.begin(), first->events.end());
-        second->notices.insert(second->notices.begin(), first->notices.begin(), first->notices.end());
-        return raised;
+        return change_severity(decided, lead, req.level, "approved request: " + req.reason, ctx);
     }
     if (reason.empty())
         return rejection{"Declining needs a reason for the customer."};
@@ -524,8 +537,20 @@ outcome change_category(const case_record& c, const actor& agent, category kind,
     d.event(agent.id, "category", fmt::format("{} → {}", to_string(c.kind), to_string(kind)));
     if (n.level == severity::critical && !may_be_critical(kind)) {
         n.level = severity::normal;
-        n.pending_request.reset();
         d.event(bot_actor, "severity", "critical → normal: only a software error can be Critical");
+        // Normal's targets from the same anchor, with their own reminder and breach.
+        auto& running = c.state == case_state::open ? n.initial : n.status;
+        auto const anchor = running.anchor;
+        running = sla_clock{};
+        running.anchor = anchor;
+    }
+    // A request for Critical was about the case as it was classified: the leads hear
+    // that it no longer waits (a request only ever waits on a software error).
+    if (n.pending_request) {
+        n.pending_request.reset();
+        d.notify(audience::leads, "severity_request",
+                 fmt::format("{} made {} a {}; the request for it to become Critical no longer waits for a decision.",
+                             agent.name, case_tag(c.id), to_string(kind)));
     }
     auto const lowered = lowered_text(c, n);
     if (!is_covered(kind)) {
@@ -536,10 +561,11 @@ outcome change_category(const case_record& c, const actor& agent, category kind,
                              lowered));
     } else if (c.state == case_state::declined) {
         n.state = n.responded_at ? case_state::responded : case_state::open;
-        // A case filed outside the program starts its clock now. One that was covered
-        // before keeps the clock it had from creation, breach and pings included: a
-        // round trip through a declined category grants no fresh hour.
-        if (!n.initial.anchor) {
+        // A case filed outside the program starts its clock now, as does one whose target
+        // was not yet missed when it was declined (the time declined owes nothing). One
+        // that had already missed it keeps that clock, breach and pings included: a round
+        // trip through a declined category does not wipe a breach.
+        if (!n.initial.breached) {
             n.initial = sla_clock{};
             n.initial.anchor = ctx.now;
         }
@@ -656,9 +682,14 @@ outcome reopen(const case_record& c, const actor& who, const std::string& reason
         n.status.anchor = ctx.now;
         n.paused_business = seconds{0};
     } else {
-        // Closed before anyone responded: the initial response is still owed, on the
-        // clock that has run since the case was opened (with any breach already recorded).
+        // Closed before anyone responded: the initial response is still owed. A target
+        // already missed stays missed, breach and pings included; otherwise the clock
+        // resumes where it stood when the case was closed (the time closed owes nothing).
         n.state = case_state::open;
+        if (!n.initial.breached && n.initial.anchor && c.closed_at) {
+            auto const& cal = ctx.rules.calendar_for(n.level);
+            n.initial.anchor = cal.add(*n.initial.anchor, cal.between(*c.closed_at, ctx.now));
+        }
     }
     d.event(who.id, "reopened", reason);
     d.notify(audience::case_thread, "reopened",
@@ -694,7 +725,7 @@ std::optional<case_change> retime(const case_record& c, const domain_context& ct
         detail += "; initial response now due " + cal.local_text(*recomputed.initial.due);
     if (recomputed.status.due && recomputed.status.due != c.status.due)
         detail += "; next status update now due " + cal.local_text(*recomputed.status.due);
-    draft d{c, ctx};
+    draft d{c, ctx, draft::overdue::leave};
     d.event(bot_actor, "retimed", std::move(detail));
     return std::get<case_change>(d.finish());
 }

@@ -46,6 +46,11 @@ wall_time missed_at(const calendar& cal, wall_time due)
     return cal.next_opening(due);
 }
 
+wall_time breach_at(const calendar& cal, wall_time due)
+{
+    return missed_at(cal, due) + seconds{1};
+}
+
 bool is_late(const calendar& cal, wall_time due, wall_time at)
 {
     return at > missed_at(cal, due);
@@ -87,7 +92,7 @@ std::optional<alarm> next_alarm(const case_record& c, sla_kind k, const program&
             return alarm{k, alarm_kind::reminder, cal.add(*clk.anchor, window + extra - lead)};
     }
     if (!clk.breached)
-        return alarm{k, alarm_kind::breach, missed_at(cal, due)};
+        return alarm{k, alarm_kind::breach, breach_at(cal, due)};
 
     std::optional<alarm> next;
     if (!p.escalation().repeat.empty())
@@ -118,7 +123,7 @@ clock_status status_of(const case_record& c, sla_kind k, wall_time now, const pr
         if (!is_running(c, k, p))
             return clock_status::off;
     }
-    if (clk.breached || (clk.due && now >= missed_at(p.calendar_for(c.level), *clk.due)))
+    if (clk.breached || (clk.due && is_late(p.calendar_for(c.level), *clk.due, now)))
         return clock_status::breached;
     auto const window = window_of(c, k, p);
     auto const lead = p.reminder_lead(c.level, window);

@@ -32,11 +32,13 @@ bool is_running(const case_record& c, sla_kind k, const program& p) noexcept;
 // The window of clock `k` for the case's severity, in business seconds (status: 0 if none).
 std::chrono::seconds window_of(const case_record& c, sla_kind k, const program& p) noexcept;
 
-// When deadline `due` counts as missed, and its breach fires: at `due`, unless support
-// is closed then. A deadline at closing time (say Fri 18:00) is missed only when
-// support opens again (Mon 09:00): the closed hours between pass no business time, so
-// a response in them is still within the window.
+// The last instant at which deadline `due` is still met: `due`, unless support is
+// closed then. A deadline at closing time (say Fri 18:00) is missed only when support
+// opens again (Mon 09:00): the closed hours between pass no business time, so a
+// response in them is still within the window. A response at missed_at() is on time
+// ("within 1 business hour"); the breach fires the second after (breach_at()).
 wall_time missed_at(const calendar& cal, wall_time due);
+wall_time breach_at(const calendar& cal, wall_time due);
 
 // Whether a response at `at` came after deadline `due`: after missed_at(cal, due).
 bool is_late(const calendar& cal, wall_time due, wall_time at);

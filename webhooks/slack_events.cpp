@@ -112,16 +112,32 @@ bool is_command(const std::string& text)
 }
 
 // A customer's message in a channel where every message opens a case that is written
-// as a command anyway: `help`, `show 5`, `close 5`, or `new` with a severity
-// (`new critical error Checkout is down`), as `help` lists them. A message that only
-// starts with "new" ("New users cannot log in") is a case in its own words.
+// as one of the commands `help` shows them, whole: `help` (or `help close`), `show 5`,
+// `why 5`, `list`, `close 5`, `reopen 5 <reason>`, or `new` with a severity
+// (`new critical error Checkout is down`). Anything else is their words, and a case:
+// "New users cannot log in", "Help me with exports", "Note 3 users cannot log in",
+// "Update 2 broke invoices" (verbs whose free text reads like a sentence are left out).
 bool typed_as_command(const std::string& text)
 {
+    using commands::verb;
     auto const parsed = commands::parse_command(text);
     auto const* cmd = std::get_if<commands::command>(&parsed);
     if (cmd == nullptr)
         return false;
-    return cmd->what != commands::verb::new_case || cmd->level.has_value();
+    switch (cmd->what) {
+    case verb::new_case:
+        return cmd->level.has_value();
+    case verb::help:
+        return cmd->target.empty() || commands::parse_verb(cmd->target).has_value();
+    case verb::show:
+    case verb::why:
+    case verb::list:
+    case verb::close:
+    case verb::reopen:
+        return true;
+    default:
+        return false;
+    }
 }
 
 // `close 5` or `reopen 5 …` written in #5's own thread, as the resolution notice asks
@@ -326,7 +342,10 @@ bool slack_app::run_and_reply(event_context& ec, const bot::actor& who, std::str
     }
     // The answer is for the one who asked, in the thread they asked in; the key keeps
     // the message's other event, or a retried one, from answering twice.
-    tell(ec.e.channel, std::string{thread}, ec.e.user, out->text_with_fields(), key + ":reply");
+    // An answer that looks something up (show, why, list) carries its fields; a change's
+    // answer does not repeat what the case card shows.
+    tell(ec.e.channel, std::string{thread}, ec.e.user,
+         out->kind == commands::reply_kind::info ? out->text_with_fields() : out->text, key + ":reply");
     return true;
 }
 
@@ -402,7 +421,7 @@ bool slack_app::on_reaction(event_context& ec)
         return false;
     }
     if (out->kind != commands::reply_kind::ok)
-        tell(e.item_channel, (*found)->origin.thread, e.user, out->text_with_fields(), ec.key + ":reply");
+        tell(e.item_channel, (*found)->origin.thread, e.user, out->text, ec.key + ":reply");
     if (d_.wake_delivery)
         d_.wake_delivery();
     return true;

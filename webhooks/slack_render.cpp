@@ -219,9 +219,7 @@ json::array case_card_blocks(const case_record& c, wall_time now, const program&
         if (is_covered(c.kind)) {
             json::array levels;
             for (auto s : all_severities)
-                // Critical stays on a question's menu: a customer's choice asks the leads,
-                // who may approve it as a software error (an agent is told to reclassify).
-                if (s != c.level)
+                if (s != c.level && (s != severity::critical || may_be_critical(c.kind)))
                     levels.push_back(option(capitalised(to_string(s)), id + ":" + std::string{to_string(s)}));
             actions.push_back(json::object{{"type", "static_select"},
                                            {"action_id", severity_action},

@@ -65,9 +65,7 @@ json::object teams_case_card(const case_record& c, wall_time now, const program&
         if (is_covered(c.kind)) {
             json::array choices;
             for (auto s : all_severities)
-                // Critical stays on a question's menu: a customer's choice asks the leads,
-                // who may approve it as a software error (an agent is told to reclassify).
-                if (s != c.level)
+                if (s != c.level && (s != severity::critical || may_be_critical(c.kind)))
                     choices.push_back(json::object{{"title", std::string{to_string(s)}}, {"value", to_string(s)}});
             json::array inputs{
                 json::object{{"type", "Input.ChoiceSet"}, {"id", "severity"}, {"choices", std::move(choices)},

@@ -28,7 +28,7 @@ const std::vector<demo_step>& demo_script()
         {k::post, "2026-03-09T20:00:00Z", "ana", acme, "Reproduced on 4.2.0; a patch is being built.", 1,
          "Ana posts a status update in the thread: the daily clock starts again."},
         {k::tick, "2026-03-10T19:45:00Z", "", "", "", 0, "Tuesday 15:45 EDT: the next daily update is due soon."},
-        {k::tick, "2026-03-10T20:00:00Z", "", "", "", 0, "Tuesday 16:00 EDT: nobody posted it. The leads are pinged."},
+        {k::tick, "2026-03-10T20:01:00Z", "", "", "", 0, "Tuesday 16:01 EDT: nobody posted it. The leads are pinged."},
         {k::tick, "2026-03-10T21:00:00Z", "", "", "", 0, "An hour later, still nothing: the ladder pings again."},
         {k::slash, "2026-03-10T21:05:00Z", "lea", leads, "list breached", 0, "Lea, the lead, looks at what is breached."},
         {k::post, "2026-03-10T21:10:00Z", "ana", acme, "Patch 4.2.1 is out; please upgrade and retry.", 1,

@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 using namespace bot;
 using namespace bot::test;
 
@@ -225,7 +227,7 @@ TEST_CASE("a routine ping keeps every step of a ladder whose later steps are sho
     refresh_deadlines(c, rules);
     auto step = fire_due(c, ctx("2026-03-09T13:45:00Z"));   // the reminder
     REQUIRE(step);
-    step = fire_due(step->after, ctx("2026-03-09T14:00:00Z"));   // the breach, on time
+    step = fire_due(step->after, ctx("2026-03-09T14:00:01Z"));   // the breach, the second after the deadline
     REQUIRE(step);
     step = fire_due(step->after, ctx("2026-03-09T18:00:00Z"));   // ping 1: 4h past the deadline
     REQUIRE(step);
@@ -275,9 +277,10 @@ TEST_CASE("a deadline at closing time is missed only when support opens again")
     CHECK_FALSE(saturday.after.initial.breached);
     CHECK(deadline_text(saturday.after, sla_kind::initial_response, utc("2026-03-07T15:00:00Z"), default_program()).find("(late)") ==
           std::string::npos);
-    // Unanswered, the breach fires when support opens: Mon 9 Mar 09:00 EDT (13:00Z).
-    CHECK_FALSE(fire_due(reminded->after, at("2026-03-09T12:59:59Z")));
-    auto const breached = fire_due(reminded->after, at("2026-03-09T13:00:00Z"));
+    // Unanswered, the breach fires when support opens, Mon 9 Mar 09:00 EDT (13:00Z): the
+    // second after, as a response at 09:00 itself is on time.
+    CHECK_FALSE(fire_due(reminded->after, at("2026-03-09T13:00:00Z")));
+    auto const breached = fire_due(reminded->after, at("2026-03-09T13:00:01Z"));
     REQUIRE(breached);
     CHECK(breached->after.initial.breached);
     CHECK(has_notice(*breached, "breach", audience::leads));
@@ -294,7 +297,7 @@ TEST_CASE("a breach states the target as the program does")
     auto reminded = fire_due(c, at("2026-03-09T20:00:00Z"));
     REQUIRE(reminded);
     CHECK_FALSE(fire_due(reminded->after, at("2026-03-10T12:59:00Z")));
-    auto const breached = fire_due(reminded->after, at("2026-03-10T13:00:00Z"));
+    auto const breached = fire_due(reminded->after, at("2026-03-10T13:00:01Z"));
     REQUIRE(breached);
     REQUIRE_FALSE(breached->notices.empty());
     auto const& text = breached->notices.back().text;
@@ -386,28 +389,23 @@ TEST_CASE("a customer's request for critical waits for a lead, who approves or d
     }
 }
 
-TEST_CASE("a customer may ask for critical on a case filed as a question, and approval makes it a software error")
+TEST_CASE("a customer's request for critical on a question is declined at once, saying what would change it")
 {
-    // A message in the channel files a question; the customer says it is an outage.
     auto c = opened(severity::normal, category::question, utc("2026-03-09T13:00:00Z"));
-    auto const asked = changed(change_severity(c, carol(), severity::critical, "checkout is down",
-                                               at("2026-03-09T13:10:00Z")));
-    REQUIRE(asked.after.pending_request);
-    CHECK(asked.notices.front().text.find("approving makes it a software error") != std::string::npos);
-    // An agent is told to reclassify first.
-    CHECK(std::holds_alternative<rejection>(
-        change_severity(c, ana(), severity::critical, "outage", at("2026-03-09T13:10:00Z"))));
+    auto const out = change_severity(c, carol(), severity::critical, "urgent", at("2026-03-09T13:10:00Z"));
+    REQUIRE(std::holds_alternative<rejection>(out));
+    CHECK(std::get<rejection>(out).why.find("say so in its thread") != std::string::npos);
+}
 
-    auto const ok = changed(decide_request(asked.after, lea(), true, "", at("2026-03-09T13:20:00Z")));
-    CHECK(ok.after.kind == category::error);
-    CHECK(ok.after.level == severity::critical);
-    CHECK_FALSE(ok.after.pending_request);
-    CHECK(*ok.after.initial.due == utc("2026-03-09T14:00:00Z"));   // from creation
-    CHECK(ok.expected_version == asked.after.version);
-    CHECK(ok.after.version == asked.after.version + 1);
-    CHECK(has_notice(ok, "category", audience::case_thread));
-    CHECK(has_notice(ok, "severity", audience::case_thread));
-    CHECK_FALSE(has_notice(ok, "severity_request", audience::leads));   // approved, not settled otherwise
+TEST_CASE("a request for critical no longer waits once an agent reclassifies the case, and the leads hear so")
+{
+    auto c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));
+    auto const asked = changed(change_severity(c, carol(), severity::critical, "all invoicing stopped",
+                                               at("2026-03-09T13:10:00Z")));
+    auto const moved = changed(change_category(asked.after, ana(), category::work_order, at("2026-03-09T13:20:00Z")));
+    CHECK_FALSE(moved.after.pending_request);
+    CHECK(has_notice(moved, "severity_request", audience::leads));
+    CHECK(std::holds_alternative<rejection>(decide_request(moved.after, lea(), true, "", at("2026-03-09T13:30:00Z"))));
 }
 
 TEST_CASE("resolve, close and reopen follow the lifecycle")
@@ -456,42 +454,95 @@ TEST_CASE("reclassifying a critical case out of error lowers it to normal, and s
     CHECK(ch.notices.back().text ==
           "#1 is now question (was error). Its severity is now normal: only a software error can be Critical. "
           "Initial response due Mon 9 Mar 2026 13:00 EDT.");
+
+    // Lowered after its Critical target was missed: Normal's target, not yet missed, is
+    // what runs now, with its own reminder and breach.
+    auto const breached = fire_due(fire_due(c, at("2026-03-09T13:45:00Z"))->after, at("2026-03-09T14:00:01Z"));
+    REQUIRE(breached);
+    auto const lowered = changed(change_category(breached->after, ana(), category::question, at("2026-03-09T14:30:00Z")));
+    CHECK_FALSE(lowered.after.initial.breached);
+    CHECK_FALSE(lowered.after.initial.reminded);
+    CHECK(status_of(lowered.after, sla_kind::initial_response, utc("2026-03-09T14:30:00Z"), default_program()) ==
+          clock_status::running);
 }
 
 TEST_CASE("a case declined and brought back keeps the initial clock it had, breach included")
 {
-    // Critical, opened Mon 09:00 EDT: due 10:00, breached then.
-    auto const c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));
-    auto const reminded = fire_due(c, at("2026-03-09T13:45:00Z"));
+    // Normal, opened Mon 09:00 EDT: due 13:00, breached the second after.
+    auto const c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));
+    auto const reminded = fire_due(c, at("2026-03-09T16:00:00Z"));
     REQUIRE(reminded);
-    auto const breached = fire_due(reminded->after, at("2026-03-09T14:00:00Z"));
+    auto const breached = fire_due(reminded->after, at("2026-03-09T17:00:01Z"));
     REQUIRE(breached);
     auto const declined = changed(change_category(breached->after, ana(), category::change_request,
-                                                  at("2026-03-09T14:10:00Z")));
+                                                  at("2026-03-09T17:10:00Z")));
     CHECK(declined.after.state == case_state::declined);
-    auto const back = changed(change_category(declined.after, ana(), category::error, at("2026-03-09T17:00:00Z")));
+    auto const back = changed(change_category(declined.after, ana(), category::error, at("2026-03-09T19:00:00Z")));
     CHECK(back.after.state == case_state::open);
     CHECK(*back.after.initial.anchor == utc("2026-03-09T13:00:00Z"));
     CHECK(back.after.initial.breached);
-    CHECK(status_of(back.after, sla_kind::initial_response, utc("2026-03-09T17:00:00Z"), default_program()) ==
+    CHECK(status_of(back.after, sla_kind::initial_response, utc("2026-03-09T19:00:00Z"), default_program()) ==
           clock_status::breached);
-    CHECK(back.notices.back().text.find("Initial response was due") != std::string::npos);
+    auto const said = std::find_if(back.notices.begin(), back.notices.end(),
+                                   [](auto const& n) { return n.kind == "category"; });
+    REQUIRE(said != back.notices.end());
+    CHECK(said->text == "#1 is now error and covered by the Support Program. Initial response was due Mon 9 Mar 2026 "
+                        "13:00 EDT.");
+
+    // Declined before its target was missed: the time declined owes nothing, and the
+    // clock starts when it is covered again.
+    auto const early = changed(change_category(c, ana(), category::change_request, at("2026-03-09T13:10:00Z")));
+    auto const again = changed(change_category(early.after, ana(), category::error, at("2026-03-09T17:00:00Z")));
+    CHECK(*again.after.initial.anchor == utc("2026-03-09T17:00:00Z"));
+    CHECK_FALSE(again.after.initial.breached);
 }
 
-TEST_CASE("a case closed before anyone responded owes its initial response when reopened, on its first clock")
+TEST_CASE("a case closed before anyone responded owes its initial response when reopened")
 {
     auto const c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));   // due 10:00 EDT
-    auto const closed = changed(close(c, ana(), at("2026-03-09T13:20:00Z"))).after;
-    CHECK_FALSE(fire_due(closed, at("2026-03-09T14:30:00Z")));   // closed: nothing fires
-    auto const back = changed(reopen(closed, carol(), "nobody answered", at("2026-03-09T15:45:00Z")));
-    CHECK(back.after.state == case_state::open);
-    CHECK(*back.after.initial.anchor == utc("2026-03-09T13:00:00Z"));
-    // The deadline passed while it was closed: the breach fires with the reopening.
-    CHECK(back.after.initial.breached);
-    CHECK(has_notice(back, "breach", audience::leads));
-    // The customer's reopening reaches the agents' channel too.
-    CHECK(has_notice(back, "reopened", audience::agents));
-    CHECK(has_notice(back, "reopened", audience::case_thread));
+
+    SUBCASE("its deadline already missed: the breach stays, and the pings go on") {
+        auto const breached = fire_due(fire_due(c, at("2026-03-09T13:45:00Z"))->after, at("2026-03-09T14:00:01Z"));
+        REQUIRE(breached);
+        auto const closed = changed(close(breached->after, ana(), at("2026-03-09T14:10:00Z"))).after;
+        CHECK_FALSE(fire_due(closed, at("2026-03-09T15:30:00Z")));   // closed: nothing fires
+        auto const back = changed(reopen(closed, carol(), "nobody answered", at("2026-03-09T15:45:00Z")));
+        CHECK(back.after.state == case_state::open);
+        CHECK(*back.after.initial.anchor == utc("2026-03-09T13:00:00Z"));
+        CHECK(back.after.initial.breached);
+        CHECK(has_notice(back, "ping", audience::leads));   // the ladder's 1h step passed while closed
+        // The customer's reopening reaches the agents' channel too.
+        CHECK(has_notice(back, "reopened", audience::agents));
+        CHECK(has_notice(back, "reopened", audience::case_thread));
+    }
+    SUBCASE("its deadline not yet missed: the clock resumes where it stood, the time closed owing nothing") {
+        auto const closed = changed(close(c, ana(), at("2026-03-09T13:20:00Z"))).after;   // 40 minutes left
+        auto const back = changed(reopen(closed, carol(), "nobody answered", at("2026-03-10T14:00:00Z")));
+        CHECK(back.after.state == case_state::open);
+        CHECK_FALSE(back.after.initial.breached);
+        CHECK(*back.after.initial.due == utc("2026-03-10T14:40:00Z"));
+        CHECK_FALSE(has_notice(back, "breach", audience::leads));
+    }
+}
+
+TEST_CASE("a response after a deadline no scheduler pass has seen still leaves the breach on record")
+{
+    auto const c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));   // due 10:00 EDT
+    // Claimed at 10:30 with no pass since the case was opened.
+    auto const late = changed(claim(c, ana(), at("2026-03-09T14:30:00Z")));
+    CHECK(late.after.initial.breached);
+    CHECK(has_notice(late, "breach", audience::leads));
+    REQUIRE(late.events.size() >= 2);
+    CHECK(late.events[0].what == "breach");
+    CHECK(late.events.back().detail == "initial response, late");
+    CHECK_FALSE(has_notice(late, "reminder", audience::case_thread));   // past its deadline: no reminder
+
+    // Before the deadline, a reminder not yet sent stays unsent: the claim is what it
+    // would have asked for.
+    auto const early = changed(claim(c, ana(), at("2026-03-09T13:50:00Z")));
+    CHECK_FALSE(early.after.initial.breached);
+    CHECK_FALSE(has_notice(early, "reminder", audience::case_thread));
+    CHECK(early.events.size() == 2);   // claimed, responded
 }
 
 TEST_CASE("a claim that takes a case over names whom it was taken from")
@@ -516,7 +567,13 @@ TEST_CASE("alarms fire in order and each only once")
     CHECK(reminded->notices[0].mention_owner);
     CHECK_FALSE(fire_due(reminded->after, at("2026-03-09T13:45:00Z")));
 
-    auto const breached = fire_due(reminded->after, at("2026-03-09T14:00:00Z"));
+    // A response at the deadline is within it: the breach fires the second after, and a
+    // claim at the deadline is on time however the pass and the claim are ordered.
+    CHECK_FALSE(fire_due(reminded->after, at("2026-03-09T14:00:00Z")));
+    auto const on_time = changed(claim(reminded->after, ana(), at("2026-03-09T14:00:00Z")));
+    CHECK_FALSE(on_time.after.initial.breached);
+    CHECK(on_time.events.back().detail == "initial response");
+    auto const breached = fire_due(reminded->after, at("2026-03-09T14:00:01Z"));
     REQUIRE(breached);
     CHECK(breached->after.initial.breached);
     CHECK(has_notice(*breached, "breach", audience::leads));

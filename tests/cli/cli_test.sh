@@ -89,8 +89,8 @@ check "…and the case card is refreshed" "card_update → slack C0ACME (thread 
 check "…in the case thread" "reminder → slack C0ACME (thread of #1)" "$out"
 out=$("$casebot" remind --config "$config" --db "$db" --at 2026-03-09T13:45:00Z)
 check "a second pass at the same instant enqueues nothing" "0 cases, 0 messages enqueued" "$out"
-out=$("$casebot" remind --config "$config" --db "$db" --at 2026-03-09T14:00:00Z)
-check "at the deadline the leads are pinged" "breach → slack C0LEADS" "$out"
+out=$("$casebot" remind --config "$config" --db "$db" --at 2026-03-09T14:00:01Z)
+check "the second after the deadline the leads are pinged" "breach → slack C0LEADS" "$out"
 status "remind refuses an instant in the future" 2 "$casebot" remind --config "$config" --db "$db" \
     --at 2999-01-01T00:00:00Z
 check "…saying why" "in the future" "$out"

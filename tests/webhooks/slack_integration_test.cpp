@@ -717,7 +717,7 @@ TEST_CASE("a breach ping to a lead whose answer was lost is found in the direct 
     w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
     REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
 
-    w.clock.set(utc("2026-03-09T15:00:00Z"));   // 11:00: the hour is up
+    w.clock.set(utc("2026-03-09T15:00:01Z"));   // 11:00:01: the hour is up
     w.slack.lose_answer_next("chat.postMessage");
     CHECK(w.bot->run_scheduler_now() == 1);
     w.bot->deliver_now();
@@ -739,7 +739,7 @@ TEST_CASE("a lost breach ping is sent again when Slack will not open the direct 
     w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
     REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
 
-    w.clock.set(utc("2026-03-09T15:00:00Z"));
+    w.clock.set(utc("2026-03-09T15:00:01Z"));
     w.slack.fail_next("chat.postMessage", 500);   // nothing posted, no answer to trust
     // An app installed before it asked for im:write.
     w.slack.fail_next("conversations.open", 200, std::nullopt, "missing_scope");
@@ -760,7 +760,7 @@ TEST_CASE("a lost post in a public channel the bot was never invited to is looke
     w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
     REQUIRE(w.delivered([](auto const& all) { return all.size() >= 2; }));
 
-    w.clock.set(utc("2026-03-09T15:00:00Z"));   // 11:00: the hour is up
+    w.clock.set(utc("2026-03-09T15:00:01Z"));   // 11:00:01: the hour is up
     w.slack.lose_answer_next("chat.postMessage");
     CHECK(w.bot->run_scheduler_now() == 1);
     w.bot->deliver_now();
@@ -789,7 +789,7 @@ TEST_CASE("a lost post is sent again when the bot cannot join the channel, and a
     CHECK_FALSE(w.slack.is_member("C0ACME"));
 
     // A leads' channel it may join, but an install without channels:join cannot.
-    w.clock.set(utc("2026-03-09T15:00:00Z"));
+    w.clock.set(utc("2026-03-09T15:00:01Z"));
     w.slack.lose_answer_next("chat.postMessage");
     w.slack.fail_next("conversations.join", 200, std::nullopt, "missing_scope");
     CHECK(w.bot->run_scheduler_now() == 1);
@@ -810,7 +810,7 @@ TEST_CASE("reminders go out from the scheduler inside the server, and breaches r
     REQUIRE(w.delivered([](auto const& all) {
         return std::any_of(all.begin(), all.end(), [](auto const& m) { return m.text.find("Reminder") != std::string::npos; });
     }));
-    w.clock.set(utc("2026-03-09T15:00:00Z"));
+    w.clock.set(utc("2026-03-09T15:00:01Z"));
     CHECK(w.bot->run_scheduler_now() == 1);
     REQUIRE(w.delivered([](auto const& all) {
         return std::any_of(all.begin(), all.end(), [](auto const& m) { return m.channel == "C0LEADS"; });
@@ -973,16 +973,22 @@ TEST_CASE("where every message opens a case, a message written as a command runs
         });
     }));
 
+    // Words that merely start like a command are a case too.
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Help me with the export", "1773065050.000100"), "Ev3b");
+    CHECK(w.bot->store().find(4).value()->title == "Help me with the export");
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Note 1 user cannot log in", "1773065060.000100"), "Ev3c");
+    CHECK(w.bot->store().find(5).value()->title == "Note 1 user cannot log in");
+
     // `new` in another case's thread opens a case whose card is a message of its own.
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "<@U0CASEBOT> new normal error Invoices print blank",
                           "1773065100.000100", "1773064800.000100"),
             "Ev4");
-    auto const fourth = w.bot->store().find(4).value();
-    REQUIRE(fourth.has_value());
-    CHECK(fourth->title == "Invoices print blank");
+    auto const sixth = w.bot->store().find(6).value();
+    REQUIRE(sixth.has_value());
+    CHECK(sixth->title == "Invoices print blank");
     // Its card is top-level (card_ts() looks at no thread), and its thread is the case's.
-    REQUIRE(w.delivered([&](auto const&) { return !card_ts(w, "C0ACME", "#4").empty(); }));
-    CHECK(w.bot->store().find(4).value()->origin.thread == card_ts(w, "C0ACME", "#4"));
+    REQUIRE(w.delivered([&](auto const&) { return !card_ts(w, "C0ACME", "#6").empty(); }));
+    CHECK(w.bot->store().find(6).value()->origin.thread == card_ts(w, "C0ACME", "#6"));
 
     // A mention's answer carries the case's fields, as /case show does.
     w.event(message_event("U0ANA", "T0VENDOR", "C0ACME", "<@U0CASEBOT> show", "1773065200.000100",

@@ -329,7 +329,7 @@ TEST_CASE("breach pings reach a lead who is only on Teams in a direct chat the b
     bot_seen_in_vendor_tenant(w);
 
     w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
-    w.clock.set(utc("2026-03-09T15:00:00Z"));   // 11:00: the hour is up
+    w.clock.set(utc("2026-03-09T15:00:01Z"));   // 11:00:01: the hour is up
     CHECK(w.bot->run_scheduler_now() == 1);
     REQUIRE(w.teams_delivered([](auto const& all) { return any_activity(all, "send", "Breach: #1"); }));
     auto const chats = w.teams.opened_chats();
@@ -355,7 +355,7 @@ TEST_CASE("a lead's Teams chat that cannot be opened yet waits in the outbox and
     slack_world w;
     leads_by_teams_dm(w);
     w.command("U0CAROL", "C0ACME", "new critical error Down", "T0ACME");
-    w.clock.set(utc("2026-03-09T15:00:00Z"));
+    w.clock.set(utc("2026-03-09T15:00:01Z"));
     CHECK(w.bot->run_scheduler_now() == 1);
     w.bot->deliver_now();
     // No conversation in the vendor's tenant is known yet: nothing to open the chat through.
