@@ -652,7 +652,10 @@ outcome close(const case_record& c, const actor& who, const domain_context& ctx)
         return rejection{fmt::format("{} is already closed.", case_tag(c.id))};
     if (!who.is_staff() && c.state != case_state::resolved)
         return rejection{fmt::format("{} is {}; you can close it once the team has resolved it.", case_tag(c.id),
-                                     to_string(c.state))};
+                                     c.state == case_state::open        ? "waiting for the team's first response"
+                                     : c.state == case_state::waiting   ? "waiting for your reply"
+                                     : c.state == case_state::declined ? "not covered by the Support Program"
+                                                                         : "being worked on")};
     draft d{c, ctx};
     auto& n = d.c();
     n.state = case_state::closed;

@@ -3,6 +3,18 @@
 #include <fmt/format.h>
 
 namespace bot::commands {
+namespace {
+// name@example.com: one @, something before it, a dotted domain after it.
+bool looks_like_email(std::string_view address)
+{
+    auto const at = address.find('@');
+    if (at == std::string_view::npos || at == 0 || address.find('@', at + 1) != std::string_view::npos)
+        return false;
+    auto const domain = address.substr(at + 1);
+    auto const dot = domain.find('.');
+    return dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size() && !domain.ends_with('.');
+}
+}  // namespace
 
 // contacts [list] | add <address> [name] | remove <address>: the organisation's
 // notification contacts. Customers manage their own; the team manages the
@@ -36,6 +48,10 @@ result<reply> contacts(const command& cmd, const invocation& in, context& ctx)
     case contacts_op::add: {
         if (cmd.target.size() > 254 || cmd.target.find_first_of("<>\"") != std::string::npos)
             return reply::usage("`" + cmd.target.substr(0, 40) + "` is not an address I can store.",
+                                std::string{usage_of(verb::contacts)});
+        if (!looks_like_email(cmd.target))
+            return reply::usage("`" + cmd.target.substr(0, 40) + "` is not an email address: write it as "
+                                "name@example.com.",
                                 std::string{usage_of(verb::contacts)});
         auto added = ctx.cases.add_contact({customer, cmd.target, cmd.text, in.who.id, ctx.clock.now()});
         if (!added)

@@ -413,8 +413,10 @@ TEST_CASE("resolve, close and reopen follow the lifecycle")
     auto c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));
     c = changed(claim(c, ana(), at("2026-03-09T13:30:00Z"))).after;
 
-    SUBCASE("a customer cannot close an unresolved case") {
-        CHECK(std::holds_alternative<rejection>(close(c, carol(), at("2026-03-09T14:00:00Z"))));
+    SUBCASE("a customer cannot close an unresolved case, and hears why in words") {
+        auto const out = close(c, carol(), at("2026-03-09T14:00:00Z"));
+        REQUIRE(std::holds_alternative<rejection>(out));
+        CHECK(std::get<rejection>(out).why == "#1 is being worked on; you can close it once the team has resolved it.");
     }
     SUBCASE("resolved, confirmed by the customer, reopened") {
         c = changed(resolve(c, ana(), "patched in 4.2.2", at("2026-03-09T14:00:00Z"))).after;

@@ -181,6 +181,12 @@ TEST_CASE("contacts are managed per organisation")
     CHECK(contains(d.run(carol(), "contacts").text, "no notification contacts"));
     CHECK(d.run(carol(), "contacts add ops@acme.example Ops desk").kind == reply_kind::ok);
     CHECK(d.run(carol(), "contacts add ops@acme.example").kind == reply_kind::info);
+    for (auto bad : {"not-an-email", "@acme.example", "ops@", "ops@acme", "ops@acme.", "a@b@acme.example"}) {
+        CAPTURE(bad);
+        auto const r = d.run(carol(), std::string{"contacts add "} + bad);
+        CHECK(r.kind == reply_kind::usage);
+        CHECK(contains(r.text, "name@example.com"));
+    }
     CHECK(contains(d.run(carol(), "contacts list").text, "ops@acme.example (Ops desk)"));
     CHECK(contains(d.run(gus(), "contacts", globex_channel).text, "no notification contacts"));
     CHECK(contains(d.run(ana(), "contacts").text, "ops@acme.example"));
