@@ -373,6 +373,16 @@ bool slack_app::on_reaction(event_context& ec)
         std::optional<seen_message> m = *message;
         if (!m && d_.api) {
             auto looked_up = d_.api->message_at(e.item_channel, e.item_ts);
+            if (!looked_up.value && looked_up.call.ok) {
+                // Slack read the channel, and the message is not among its messages: a
+                // reply in a thread, which a channel's history does not hold.
+                d_.log->info("slack: 🎫 on {} in {}, not a message of the channel (a thread reply?): told {}",
+                             e.item_ts, e.item_channel, e.user);
+                return tell(e.item_channel, {}, e.user,
+                            "🎫 opens a case from a message in the channel, not from a reply in a thread. Post it "
+                            "in the channel, or type `/case new <title>`.",
+                            ec.key + ":reply");
+            }
             if (!looked_up.value) {
                 d_.log->warn("slack: 🎫 on a message I cannot read: {}", looked_up.call.error);
                 return !looked_up.call.retryable();

@@ -325,6 +325,17 @@ TEST_CASE("in a mention-only channel, a plain message waits and a mention or a ð
     REQUIRE(w.bot->store().find(2).value().has_value());
     CHECK(w.bot->store().find(2).value()->title == "Search ignores accents");
 
+    // A ðŸŽ« on a reply in a thread (not in the channel's history) opens nothing, and the
+    // one who reacted is told why.
+    ticket["item"] = json::object{{"type", "message"}, {"channel", "C0ACMEQA"}, {"ts", "1773064850.000200"}};
+    CHECK(w.event(ticket, "Ev4b").status == 200);
+    CHECK_FALSE(w.bot->store().find(3).value().has_value());
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) {
+            return m.kind == "ephemeral" && m.user == "U0ANA" && m.text.find("not from a reply in a thread") != std::string::npos;
+        });
+    }));
+
     // A mention opens a case from the text, or runs a command and answers privately.
     json::object mention{{"type", "app_mention"}, {"user", "U0CAROL"}, {"user_team", "T0ACME"},
                          {"channel", "C0ACMEQA"}, {"text", "<@U0CASEBOT> Exports time out"},
