@@ -36,11 +36,20 @@ json::object parse_metadata(std::string_view text)
     return std::move(v.get_object());
 }
 
-
 response view_errors(std::string_view block, std::string message)
 {
     json::object body{{"response_action", "errors"}, {"errors", json::object{{block, std::move(message)}}}};
     return json_response(http::status::ok, body);
+}
+
+// A command's refusal under a form's field: the sentence, without the typed command's
+// usage line, which means nothing to someone filling in a form.
+response view_errors(std::string_view block, const commands::reply& r)
+{
+    auto text = r.text;
+    if (r.kind == commands::reply_kind::usage)
+        text = text.substr(0, text.find("\nUsage: "));
+    return view_errors(block, std::move(text));
 }
 }  // namespace
 
@@ -335,7 +344,7 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
                  if (!out)
                      return view_errors("title", commands::apology(out.error()).text);
                  if (out->kind != commands::reply_kind::ok)
-                     return view_errors("title", out->text);
+                     return view_errors("title", *out);
                  return text_response(http::status::ok, "");
              }
              if (submission.callback_id == severity_view) {
@@ -351,7 +360,7 @@ void slack_app::on_interaction(const request& req, const std::shared_ptr<const d
                                           in, ctx);
                  auto const r = out ? *out : commands::apology(out.error());
                  if (r.kind != commands::reply_kind::ok)
-                     return view_errors("reason", r.text);
+                     return view_errors("reason", r);
                  return text_response(http::status::ok, "");
              }
              return text_response(http::status::ok, "");

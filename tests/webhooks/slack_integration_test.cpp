@@ -489,6 +489,22 @@ TEST_CASE("/case alone opens the form, and submitting it files the case")
         },
         std::chrono::seconds{2}));
 
+    // The severity form without a reason says so in a sentence, not with the typed
+    // command's usage line.
+    json::object severity_form{
+        {"type", "view_submission"},
+        {"user", json::object{{"id", "U0ANA"}, {"team_id", "T0VENDOR"}}},
+        {"view", json::object{{"id", "V2"},
+                              {"callback_id", "severity_change"},
+                              {"private_metadata", R"({"case":1,"severity":"normal","channel":"C0ACME"})"},
+                              {"state", json::object{{"values", json::object{
+                                  {"reason", json::object{{"value", json::object{{"value", ""}}}}}}}}}}}};
+    auto const unexplained = json::serialize(json_of(w.interaction(severity_form)));
+    CHECK(contains(unexplained, "\"response_action\":\"errors\""));
+    CHECK(contains(unexplained, "reason"));
+    CHECK_FALSE(contains(unexplained, "Usage"));
+    CHECK(w.bot->store().find(1).value()->level == severity::low);
+
     // A submission whose metadata lost the channel files nothing anywhere.
     for (auto const* metadata : {"", "not json", R"({"channel":42})", R"({"thread":""})"}) {
         CAPTURE(metadata);
