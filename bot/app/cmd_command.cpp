@@ -13,7 +13,7 @@ Runs one command of the command language as USER in CHANNEL, as if typed there.
   USER      a person id from the configuration (ana), or a platform user id (U0123)
             who then speaks for the customer whose channel CHANNEL is
   CHANNEL   a channel id from the configuration (C0ACME, 19:…@thread.tacv2)
-  --now     run as if at that instant (scripts, tests); default: the real time
+  --now     run as if at that instant, not in the future (scripts, tests); default: the real time
 Exit status: 0 done, 1 refused or failed, 2 misused. `casebot cmd --as ana --channel C0ACME help` lists the commands.)";
 
 // Where a channel id lives: a customer's channel, or one of the team's own.
@@ -60,8 +60,14 @@ int run_cmd(const args& a)
 
     auto const s = load_settings_for(opts);
     std::optional<fixed_clock> fixed;
-    if (opts.get("now"))
-        fixed.emplace(instant_option(opts, "now"));
+    if (opts.get("now")) {
+        auto const at = instant_option(opts, "now");
+        // A change dated later than it is made would run the case's clocks ahead of the
+        // server's and stand in its history before changes made meanwhile.
+        if (at > real_clock().now() + std::chrono::minutes{1})
+            throw std::invalid_argument("--now is in the future: a change is recorded when it is made");
+        fixed.emplace(at);
+    }
     const bot::clock& clock = fixed ? static_cast<const bot::clock&>(*fixed) : real_clock();
     auto store = open_store(s, store_use::commands, clock);
 

@@ -94,6 +94,9 @@ check "the second after the deadline the leads are pinged" "breach → slack C0L
 status "remind refuses an instant in the future" 2 "$casebot" remind --config "$config" --db "$db" \
     --at 2999-01-01T00:00:00Z
 check "…saying why" "in the future" "$out"
+status "cmd refuses --now in the future" 2 "$casebot" cmd --config "$config" --db "$db" --as ana \
+    --channel C0ACME --now 2999-01-01T00:00:00Z "show 1"
+check "…saying why" "in the future" "$out"
 out=$("$casebot" outbox --config "$config" --db "$db")
 check "the outbox lists what waits" "pending" "$out"
 check "…including the breach" "Breach: #1 (critical, acme)" "$out"
