@@ -166,11 +166,18 @@ void draft::fire(const alarm& a)
     switch (a.kind) {
     case alarm_kind::reminder: {
         clk.reminded = true;
-        if (due <= ctx_.now)
+        if (breach_at(cal(), due) <= ctx_.now)
             break;  // the breach fires in this same pass; a reminder after the fact helps nobody
-        auto const text = fmt::format("Reminder: {} ({}) needs its {} by {}, {} of support time from now. {}",
-                                      tag, to_string(c().level), what, cal().local_text(due),
-                                      format_duration(cal().between(ctx_.now, due)), c().title);
+        // Past a deadline at closing time, before support opens: it can still be met.
+        auto const text =
+            due <= ctx_.now
+                ? fmt::format("Reminder: {} ({}) needs its {}: it was due {}, and is missed if it has not come "
+                              "when support opens, {}. {}",
+                              tag, to_string(c().level), what, cal().local_text(due),
+                              cal().local_text(missed_at(cal(), due)), c().title)
+                : fmt::format("Reminder: {} ({}) needs its {} by {}, {} of support time from now. {}", tag,
+                              to_string(c().level), what, cal().local_text(due),
+                              format_duration(cal().between(ctx_.now, due)), c().title);
         event(bot_actor, "reminder", fmt::format("{} due {}", what, cal().local_text(due)));
         notify(audience::case_thread, "reminder", text, true);
         notify(audience::agents, "reminder", text, true);
@@ -226,7 +233,7 @@ void draft::catch_up()
                 first = a;
         if (!first)
             return;
-        if (first->kind == alarm_kind::reminder && *clock_of(c(), first->clock).due > ctx_.now)
+        if (first->kind == alarm_kind::reminder && breach_at(cal(), *clock_of(c(), first->clock).due) > ctx_.now)
             return;
         fire(*first);
         refresh_deadlines(c(), rules());
@@ -551,30 +558,41 @@ outcome change_category(const case_record& c, const actor& agent, category kind,
         d.notify(audience::leads, "severity_request",
                  fmt::format("{} made {} a {}; the request for it to become Critical no longer waits for a decision.",
                              agent.name, case_tag(c.id), to_string(kind)));
+        d.notify(audience::case_thread, "severity_request",
+                 fmt::format("The request for {} to become Critical no longer applies: the team filed it as a {}, "
+                             "and only a software error can be Critical.",
+                             case_tag(c.id), to_string(kind)));
     }
     auto const lowered = lowered_text(c, n);
     if (!is_covered(kind)) {
+        if (c.state != case_state::declined) {
+            // Time spent waiting on the customer so far is credited now, and paused_at
+            // marks when the case left the program: the time it spends declined owes
+            // nothing if it comes back.
+            if (c.state == case_state::waiting && c.paused_at)
+                n.paused_business += d.cal().between(*c.paused_at, ctx.now);
+            n.paused_at = ctx.now;
+        }
         n.state = case_state::declined;
-        n.paused_at.reset();
         d.notify(audience::case_thread, "declined",
                  fmt::format("{} is now {}. {}{}", case_tag(c.id), to_string(kind), coverage_text(kind, ctx.vendor),
                              lowered));
     } else if (c.state == case_state::declined) {
         n.state = n.responded_at ? case_state::responded : case_state::open;
-        // A case filed outside the program starts its clock now, as does one whose target
-        // was not yet missed when it was declined (the time declined owes nothing). One
-        // that had already missed it keeps that clock, breach and pings included: a round
-        // trip through a declined category does not wipe a breach.
-        if (!n.initial.breached) {
+        // The time spent declined owes nothing: each clock resumes with the time it had
+        // left, and a target already missed stays missed, breach and pings included (a
+        // round trip through a declined category neither wipes a breach nor buys time).
+        // A case filed outside the program has no clock yet: it starts now.
+        auto const declined_for = c.paused_at ? d.cal().between(*c.paused_at, ctx.now) : seconds{0};
+        n.paused_at.reset();
+        if (!n.initial.anchor) {
             n.initial = sla_clock{};
             n.initial.anchor = ctx.now;
+        } else if (!n.responded_at && !n.initial.breached) {
+            n.initial.anchor = d.cal().add(*n.initial.anchor, declined_for);
         }
-        // No status update was owed while it was declined: that clock starts again.
-        if (n.responded_at) {
-            n.status = sla_clock{};
-            n.status.anchor = ctx.now;
-            n.paused_business = seconds{0};
-        }
+        if (n.responded_at && !n.status.breached)
+            n.paused_business += declined_for;
         refresh_deadlines(n, ctx.rules);
         std::string due;
         if (n.initial.due && n.state == case_state::open)

@@ -60,7 +60,7 @@ struct case_record {
     std::optional<wall_time> updated_at;      // last status update by an agent
     std::optional<wall_time> resolved_at;
     std::optional<wall_time> closed_at;
-    std::optional<wall_time> paused_at;       // set while waiting on the customer
+    std::optional<wall_time> paused_at;       // set while waiting on the customer, or since it was declined
     std::chrono::seconds paused_business{0};  // business time paused since the status anchor
 
     sla_clock initial;                  // creation → initial response

@@ -402,13 +402,15 @@ void delivery_worker::stop()
     }
     woken_.notify_all();
     thread_.join();
+    // What the last requests queued goes out now, within shutdown_drain (a pacing hold
+    // waits for the restart). A channel still sending is left to its task, so one that
+    // hangs keeps no other channel's last messages from going out.
+    run_once();
     {
-        // Channels still sending finish (no send starts past shutdown_drain).
+        // Then those tasks finish (no send starts past shutdown_drain).
         std::unique_lock lock{mutex_};
         settled_.wait(lock, [this] { return in_flight_.empty(); });
     }
-    // What the last requests queued goes out now (a pacing hold waits for the restart).
-    run_once();
 }
 
 void delivery_worker::wake()

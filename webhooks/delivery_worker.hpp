@@ -136,8 +136,9 @@ public:
     // for them; a channel still sending is skipped until it is done.
     void start();
     // Lets the current round finish, then sends once more whatever is due (so messages a
-    // shutdown's last commands queued still go out), then stops; no send starts later than
-    // shutdown_drain after the call. Idempotent.
+    // shutdown's last commands queued still go out; a channel still sending is left to
+    // its task), waits for the channels still sending, then stops; no send starts later
+    // than shutdown_drain after the call. Idempotent.
     void stop();
     // New messages were enqueued.
     void wake();

@@ -113,10 +113,11 @@ bool is_command(const std::string& text)
 
 // A customer's message in a channel where every message opens a case that is written
 // as one of the commands `help` shows them, whole: `help` (or `help close`), `show 5`,
-// `why 5`, `list`, `close 5`, `reopen 5 <reason>`, or `new` with a severity
-// (`new critical error Checkout is down`). Anything else is their words, and a case:
-// "New users cannot log in", "Help me with exports", "Note 3 users cannot log in",
-// "Update 2 broke invoices" (verbs whose free text reads like a sentence are left out).
+// `why 5`, `list`, `close 5`, or `new` with a severity and a category (`new critical
+// error Checkout is down`). Anything else is their words, and a case: "New users cannot
+// log in", "New normal for us: exports are slow", "Help me with exports", "Note 3 users
+// cannot log in", "Reopen 3 tabs and it crashes" (verbs whose free text reads like a
+// sentence are left out; `reopen 5 <reason>` works in the case's thread).
 bool typed_as_command(const std::string& text)
 {
     using commands::verb;
@@ -126,14 +127,13 @@ bool typed_as_command(const std::string& text)
         return false;
     switch (cmd->what) {
     case verb::new_case:
-        return cmd->level.has_value();
+        return cmd->level.has_value() && cmd->kind.has_value();
     case verb::help:
         return cmd->target.empty() || commands::parse_verb(cmd->target).has_value();
     case verb::show:
     case verb::why:
     case verb::list:
     case verb::close:
-    case verb::reopen:
         return true;
     default:
         return false;

@@ -290,6 +290,23 @@ TEST_CASE("a deadline at closing time is missed only when support opens again")
           std::string::npos);
 }
 
+TEST_CASE("a pass after a deadline at closing time, before support opens, still reminds")
+{
+    // Normal, opened Fri 6 Mar 14:00 EST: due Fri 18:00, missed only Mon 9 Mar 09:00 EDT.
+    auto const c = opened(severity::normal, category::error, utc("2026-03-06T19:00:00Z"));
+    // The first pass comes Friday evening, after the deadline: the response can still be on time.
+    auto const late_pass = fire_due(c, at("2026-03-06T23:00:01Z"));
+    REQUIRE(late_pass);
+    CHECK_FALSE(late_pass->after.initial.breached);
+    REQUIRE(has_notice(*late_pass, "reminder", audience::case_thread));
+    CHECK(late_pass->notices.front().text.find("is missed if it has not come when support opens, Mon 9 Mar 2026 "
+                                               "09:00 EDT") != std::string::npos);
+    // A response over the weekend is on time and needs no reminder in the same change.
+    auto const saturday = changed(claim(c, ana(), at("2026-03-07T15:00:00Z")));
+    CHECK_FALSE(has_notice(saturday, "reminder", audience::case_thread));
+    CHECK_FALSE(saturday.after.initial.breached);
+}
+
 TEST_CASE("a breach states the target as the program does")
 {
     // Low, opened Mon 09:00 EDT: 1 business day, due at Monday's close, missed Tuesday 09:00.
@@ -406,6 +423,8 @@ TEST_CASE("a request for critical no longer waits once an agent reclassifies the
     CHECK_FALSE(moved.after.pending_request);
     CHECK(has_notice(moved, "severity_request", audience::leads));
     CHECK(std::holds_alternative<rejection>(decide_request(moved.after, lea(), true, "", at("2026-03-09T13:30:00Z"))));
+    // The customer who asked hears it too.
+    CHECK(has_notice(moved, "severity_request", audience::case_thread));
 }
 
 TEST_CASE("resolve, close and reopen follow the lifecycle")
@@ -468,7 +487,7 @@ TEST_CASE("reclassifying a critical case out of error lowers it to normal, and s
           clock_status::running);
 }
 
-TEST_CASE("a case declined and brought back keeps the initial clock it had, breach included")
+TEST_CASE("a case declined and brought back resumes its clocks where they stood, breach included")
 {
     // Normal, opened Mon 09:00 EDT: due 13:00, breached the second after.
     auto const c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));
@@ -491,12 +510,28 @@ TEST_CASE("a case declined and brought back keeps the initial clock it had, brea
     CHECK(said->text == "#1 is now error and covered by the Support Program. Initial response was due Mon 9 Mar 2026 "
                         "13:00 EDT.");
 
-    // Declined before its target was missed: the time declined owes nothing, and the
-    // clock starts when it is covered again.
+    // Declined 10 minutes in: the time declined owes nothing, and the clock resumes with
+    // the 3h50m it had left, not a fresh 4h (toggling the category buys no time).
     auto const early = changed(change_category(c, ana(), category::change_request, at("2026-03-09T13:10:00Z")));
     auto const again = changed(change_category(early.after, ana(), category::error, at("2026-03-09T17:00:00Z")));
-    CHECK(*again.after.initial.anchor == utc("2026-03-09T17:00:00Z"));
     CHECK_FALSE(again.after.initial.breached);
+    CHECK(*again.after.initial.due == utc("2026-03-09T20:50:00Z"));
+    CHECK_FALSE(again.after.paused_at);
+
+    // The status clock likewise: a missed update stays missed…
+    auto const claimed = changed(claim(c, ana(), at("2026-03-09T14:00:00Z"))).after;   // update due a week on
+    auto const late = fire_due(fire_due(claimed, at("2026-03-16T13:00:00Z"))->after, at("2026-03-16T14:00:01Z"));
+    REQUIRE(late);
+    REQUIRE(late->after.status.breached);
+    auto const out_late = changed(change_category(late->after, ana(), category::work_order, at("2026-03-16T15:00:00Z")));
+    auto const in_late = changed(change_category(out_late.after, ana(), category::error, at("2026-03-16T15:05:00Z")));
+    CHECK(in_late.after.status.breached);
+    CHECK(*in_late.after.status.due == *late->after.status.due);
+    // …and one not yet due moves by the time declined.
+    auto const out = changed(change_category(claimed, ana(), category::work_order, at("2026-03-10T14:00:00Z")));
+    auto const in = changed(change_category(out.after, ana(), category::error, at("2026-03-11T14:00:00Z")));
+    CHECK_FALSE(in.after.status.breached);
+    CHECK(*in.after.status.due == utc("2026-03-17T14:00:00Z"));   // a business day later than 16 Mar
 }
 
 TEST_CASE("a case closed before anyone responded owes its initial response when reopened")

@@ -1005,17 +1005,24 @@ TEST_CASE("where every message opens a case, a message written as a command runs
     CHECK(w.bot->store().find(4).value()->title == "Help me with the export");
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Note 1 user cannot log in", "1773065060.000100"), "Ev3c");
     CHECK(w.bot->store().find(5).value()->title == "Note 1 user cannot log in");
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "New normal for us: exports take ten minutes",
+                          "1773065070.000100"),
+            "Ev3d");
+    CHECK(w.bot->store().find(6).value()->title == "New normal for us: exports take ten minutes");
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Reopen 3 tabs and the app crashes", "1773065080.000100"),
+            "Ev3e");
+    CHECK(w.bot->store().find(7).value()->title == "Reopen 3 tabs and the app crashes");
 
     // `new` in another case's thread opens a case whose card is a message of its own.
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "<@U0CASEBOT> new normal error Invoices print blank",
                           "1773065100.000100", "1773064800.000100"),
             "Ev4");
-    auto const sixth = w.bot->store().find(6).value();
-    REQUIRE(sixth.has_value());
-    CHECK(sixth->title == "Invoices print blank");
+    auto const eighth = w.bot->store().find(8).value();
+    REQUIRE(eighth.has_value());
+    CHECK(eighth->title == "Invoices print blank");
     // Its card is top-level (card_ts() looks at no thread), and its thread is the case's.
-    REQUIRE(w.delivered([&](auto const&) { return !card_ts(w, "C0ACME", "#6").empty(); }));
-    CHECK(w.bot->store().find(6).value()->origin.thread == card_ts(w, "C0ACME", "#6"));
+    REQUIRE(w.delivered([&](auto const&) { return !card_ts(w, "C0ACME", "#8").empty(); }));
+    CHECK(w.bot->store().find(8).value()->origin.thread == card_ts(w, "C0ACME", "#8"));
 
     // A mention's answer carries the case's fields, as /case show does.
     w.event(message_event("U0ANA", "T0VENDOR", "C0ACME", "<@U0CASEBOT> show", "1773065200.000100",
