@@ -99,9 +99,10 @@ public:
         event(bot_actor, "resumed", "status clock resumed; deadline moved by " + format_duration(paused));
     }
 
-    void fire_alarms();
-    // fire_alarms() before the change, but for a reminder still ahead of its deadline:
-    // the change may be the very thing it would remind of.
+    // Fires every alarm due by now, in order. Without `reminders_ahead` it stops at a
+    // reminder whose target can still be met: catch_up() runs before the change, which
+    // may be the very thing it would remind of.
+    void fire_alarms(bool reminders_ahead = true);
     void catch_up();
 
     // ", 2h late" when the scheduler fires after the deadline (downtime), else nothing.
@@ -226,21 +227,10 @@ void draft::fire(const alarm& a)
 void draft::catch_up()
 {
     refresh_deadlines(c(), rules());
-    for (int guard = 0; guard < 64; ++guard) {
-        std::optional<alarm> first;
-        for (auto k : {sla_kind::initial_response, sla_kind::status_update})
-            if (auto a = next_alarm(c(), k, rules()); a && a->at <= ctx_.now && (!first || a->at < first->at))
-                first = a;
-        if (!first)
-            return;
-        if (first->kind == alarm_kind::reminder && breach_at(cal(), *clock_of(c(), first->clock).due) > ctx_.now)
-            return;
-        fire(*first);
-        refresh_deadlines(c(), rules());
-    }
+    fire_alarms(false);
 }
 
-void draft::fire_alarms()
+void draft::fire_alarms(bool reminders_ahead)
 {
     // Each alarm sets a flag, so this ends; the bound guards against a broken program.
     for (int guard = 0; guard < 64; ++guard) {
@@ -249,6 +239,9 @@ void draft::fire_alarms()
             if (auto a = next_alarm(c(), k, rules()); a && a->at <= ctx_.now && (!first || a->at < first->at))
                 first = a;
         if (!first)
+            return;
+        if (!reminders_ahead && first->kind == alarm_kind::reminder &&
+            breach_at(cal(), *clock_of(c(), first->clock).due) > ctx_.now)
             return;
         fire(*first);
         refresh_deadlines(c(), rules());

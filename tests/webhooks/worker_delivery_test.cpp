@@ -191,11 +191,10 @@ private:
     std::size_t lookups_ = 0;
 };
 
-// The store as the worker's outbox, except that marking a message delivered fails:
-// the process stopping between the platform's answer and its mark.
-class mark_failing_outbox final : public bot::outbox {
+// The store as the worker's outbox, every call passed on; tests override what they change.
+class forwarding_outbox : public bot::outbox {
 public:
-    explicit mark_failing_outbox(bot::outbox& inner) : inner_(inner) {}
+    explicit forwarding_outbox(bot::outbox& inner) : inner_(inner) {}
     result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit) override
     {
         return inner_.pending(ready_by, limit);
@@ -205,10 +204,13 @@ public:
         return inner_.channel_heads(per_channel);
     }
     result<void> attempting(std::int64_t id, wall_time at) override { return inner_.attempting(id, at); }
-    result<void> delivered(std::int64_t, wall_time, std::string_view) override { return errc::storage_failed; }
-    result<void> delivered_as_new_card(std::int64_t, wall_time, std::string_view) override
+    result<void> delivered(std::int64_t id, wall_time at, std::string_view ref) override
     {
-        return errc::storage_failed;
+        return inner_.delivered(id, at, ref);
+    }
+    result<void> delivered_as_new_card(std::int64_t id, wall_time at, std::string_view ref) override
+    {
+        return inner_.delivered_as_new_card(id, at, ref);
     }
     result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error, bool in_doubt) override
     {
@@ -221,6 +223,33 @@ public:
 
 private:
     bot::outbox& inner_;
+};
+
+// Marking a message delivered fails: the process stopping between the platform's
+// answer and its mark.
+class mark_failing_outbox final : public forwarding_outbox {
+public:
+    using forwarding_outbox::forwarding_outbox;
+    result<void> delivered(std::int64_t, wall_time, std::string_view) override { return errc::storage_failed; }
+    result<void> delivered_as_new_card(std::int64_t, wall_time, std::string_view) override
+    {
+        return errc::storage_failed;
+    }
+};
+
+// A hook runs once the channel heads are read and before the round looks at them.
+class heads_hook_outbox final : public forwarding_outbox {
+public:
+    using forwarding_outbox::forwarding_outbox;
+    std::function<void()> after_heads;
+
+    result<std::vector<outbox_entry>> channel_heads(std::size_t per_channel) override
+    {
+        auto heads = forwarding_outbox::channel_heads(per_channel);
+        if (after_heads)
+            std::exchange(after_heads, nullptr)();
+        return heads;
+    }
 };
 
 // Holds the sends that wait on it until opened (a platform that does not answer).
@@ -260,46 +289,6 @@ private:
 struct open_at_exit {
     gate& g;
     ~open_at_exit() { g.open(); }
-};
-
-// The store as the worker's outbox, with a hook that runs once the channel heads are
-// read and before the round looks at them.
-class heads_hook_outbox final : public bot::outbox {
-public:
-    explicit heads_hook_outbox(bot::outbox& inner) : inner_(inner) {}
-    std::function<void()> after_heads;
-
-    result<std::vector<outbox_entry>> pending(wall_time ready_by, std::size_t limit) override
-    {
-        return inner_.pending(ready_by, limit);
-    }
-    result<std::vector<outbox_entry>> channel_heads(std::size_t per_channel) override
-    {
-        auto heads = inner_.channel_heads(per_channel);
-        if (after_heads)
-            std::exchange(after_heads, nullptr)();
-        return heads;
-    }
-    result<void> attempting(std::int64_t id, wall_time at) override { return inner_.attempting(id, at); }
-    result<void> delivered(std::int64_t id, wall_time at, std::string_view ref) override
-    {
-        return inner_.delivered(id, at, ref);
-    }
-    result<void> delivered_as_new_card(std::int64_t id, wall_time at, std::string_view ref) override
-    {
-        return inner_.delivered_as_new_card(id, at, ref);
-    }
-    result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error, bool in_doubt) override
-    {
-        return inner_.retry_later(id, next_attempt, error, in_doubt);
-    }
-    result<void> failed(std::int64_t id, wall_time at, std::string_view error) override
-    {
-        return inner_.failed(id, at, error);
-    }
-
-private:
-    bot::outbox& inner_;
 };
 
 std::shared_ptr<spdlog::logger> quiet_log()
