@@ -171,7 +171,7 @@ void draft::fire(const alarm& a)
             break;  // the breach fires in this same pass; a reminder after the fact helps nobody
         // Past a deadline at closing time, before support opens: it can still be met.
         auto const text =
-            due <= ctx_.now
+            due <= ctx_.now && missed_at(cal(), due) > due
                 ? fmt::format("Reminder: {} ({}) needs its {}: it was due {}, and is missed if it has not come "
                               "when support opens, {}. {}",
                               tag, to_string(c().level), what, cal().local_text(due),
@@ -538,15 +538,18 @@ outcome change_category(const case_record& c, const actor& agent, category kind,
     if (n.level == severity::critical && !may_be_critical(kind)) {
         n.level = severity::normal;
         d.event(bot_actor, "severity", "critical → normal: only a software error can be Critical");
-        // Normal's targets from the same anchor, with their own reminder and breach.
+        // Normal's targets from the same anchor, with their own reminder and breach; a
+        // Critical target already missed stays missed (no category change wipes a breach).
         auto& running = c.state == case_state::open ? n.initial : n.status;
-        auto const anchor = running.anchor;
-        running = sla_clock{};
-        running.anchor = anchor;
+        if (!running.breached) {
+            auto const anchor = running.anchor;
+            running = sla_clock{};
+            running.anchor = anchor;
+        }
     }
-    // A request for Critical was about the case as it was classified: the leads hear
-    // that it no longer waits (a request only ever waits on a software error).
-    if (n.pending_request) {
+    // A request for Critical on what is no longer a software error cannot be granted:
+    // the leads and the customer hear that it no longer waits.
+    if (n.pending_request && !may_be_critical(kind)) {
         n.pending_request.reset();
         d.notify(audience::leads, "severity_request",
                  fmt::format("{} made {} a {}; the request for it to become Critical no longer waits for a decision.",
@@ -576,16 +579,24 @@ outcome change_category(const case_record& c, const actor& agent, category kind,
         // left, and a target already missed stays missed, breach and pings included (a
         // round trip through a declined category neither wipes a breach nor buys time).
         // A case filed outside the program has no clock yet: it starts now.
-        auto const declined_for = c.paused_at ? d.cal().between(*c.paused_at, ctx.now) : seconds{0};
+        // (A case declined before casebot recorded when has no paused_at: its clocks that
+        // were not missed start now, as they used to.)
         n.paused_at.reset();
-        if (!n.initial.anchor) {
+        if (!n.initial.anchor || (!c.paused_at && !n.responded_at && !n.initial.breached)) {
             n.initial = sla_clock{};
             n.initial.anchor = ctx.now;
         } else if (!n.responded_at && !n.initial.breached) {
-            n.initial.anchor = d.cal().add(*n.initial.anchor, declined_for);
+            n.initial.anchor = d.cal().add(*n.initial.anchor, d.cal().between(*c.paused_at, ctx.now));
         }
-        if (n.responded_at && !n.status.breached)
-            n.paused_business += declined_for;
+        if (n.responded_at && !n.status.breached) {
+            if (c.paused_at) {
+                n.paused_business += d.cal().between(*c.paused_at, ctx.now);
+            } else {
+                n.status = sla_clock{};
+                n.status.anchor = ctx.now;
+                n.paused_business = seconds{0};
+            }
+        }
         refresh_deadlines(n, ctx.rules);
         std::string due;
         if (n.initial.due && n.state == case_state::open)
@@ -671,7 +682,8 @@ outcome close(const case_record& c, const actor& who, const domain_context& ctx)
     auto& n = d.c();
     n.state = case_state::closed;
     n.closed_at = ctx.now;
-    n.paused_at.reset();
+    if (c.state != case_state::declined)
+        n.paused_at.reset();   // a declined case keeps when it left the program
     n.pending_request.reset();
     d.event(who.id, "closed", who.is_staff() ? "" : "confirmed by the customer");
     d.notify(audience::case_thread, "closed", fmt::format("{} closed {}.", who.name, case_tag(c.id)));
@@ -689,7 +701,13 @@ outcome reopen(const case_record& c, const actor& who, const std::string& reason
     auto& n = d.c();
     n.resolved_at.reset();
     n.closed_at.reset();
-    if (n.responded_at) {
+    if (!is_covered(n.kind)) {
+        // Closed while declined: it comes back declined, still outside the program (an
+        // agent's `category` brings it in, its clocks resuming as they stood).
+        n.state = case_state::declined;
+        if (!n.paused_at)
+            n.paused_at = ctx.now;
+    } else if (n.responded_at) {
         // The team already responded once: what is owed now is the next status update.
         n.state = case_state::responded;
         n.status = sla_clock{};

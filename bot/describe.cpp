@@ -100,7 +100,7 @@ std::string deadline_text(const case_record& c, sla_kind k, wall_time now, const
     case clock_status::due_soon:
     case clock_status::running:
         // Past a deadline at closing time, before support reopens: not late yet.
-        if (*clk.due <= now)
+        if (*clk.due <= now && missed_at(cal, *clk.due) > *clk.due)
             return fmt::format("{} (late once support reopens, {})", cal.local_text(*clk.due),
                                cal.local_text(missed_at(cal, *clk.due)));
         return fmt::format("{} ({})", cal.local_text(*clk.due), to_string(status));

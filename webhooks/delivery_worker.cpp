@@ -407,10 +407,12 @@ void delivery_worker::stop()
     // hangs keeps no other channel's last messages from going out.
     run_once();
     {
-        // Then those tasks finish (no send starts past shutdown_drain).
+        // Then those tasks finish (no send starts past shutdown_drain)…
         std::unique_lock lock{mutex_};
         settled_.wait(lock, [this] { return in_flight_.empty(); });
     }
+    // …and their channels' later messages go out too, while the drain allows.
+    run_once();
 }
 
 void delivery_worker::wake()

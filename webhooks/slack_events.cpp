@@ -113,8 +113,8 @@ bool is_command(const std::string& text)
 
 // A customer's message in a channel where every message opens a case that is written
 // as one of the commands `help` shows them, whole: `help` (or `help close`), `show 5`,
-// `why 5`, `list`, `close 5`, or `new` with a severity and a category (`new critical
-// error Checkout is down`). Anything else is their words, and a case: "New users cannot
+// `why 5`, `list`, `close 5`, or `new` with a severity and a category (`new normal
+// question How do I export?`), or Critical alone (`new critical Checkout is down`). Anything else is their words, and a case: "New users cannot
 // log in", "New normal for us: exports are slow", "Help me with exports", "Note 3 users
 // cannot log in", "Reopen 3 tabs and it crashes" (verbs whose free text reads like a
 // sentence are left out; `reopen 5 <reason>` works in the case's thread).
@@ -126,8 +126,8 @@ bool typed_as_command(const std::string& text)
     if (cmd == nullptr)
         return false;
     switch (cmd->what) {
-    case verb::new_case:
-        return cmd->level.has_value() && cmd->kind.has_value();
+    case verb::new_case:   // `new critical …` alone means a software error
+        return cmd->level.has_value() && (cmd->kind.has_value() || *cmd->level == severity::critical);
     case verb::help:
         return cmd->target.empty() || commands::parse_verb(cmd->target).has_value();
     case verb::show:

@@ -476,15 +476,36 @@ TEST_CASE("reclassifying a critical case out of error lowers it to normal, and s
           "#1 is now question (was error). Its severity is now normal: only a software error can be Critical. "
           "Initial response due Mon 9 Mar 2026 13:00 EDT.");
 
-    // Lowered after its Critical target was missed: Normal's target, not yet missed, is
-    // what runs now, with its own reminder and breach.
-    auto const breached = fire_due(fire_due(c, at("2026-03-09T13:45:00Z"))->after, at("2026-03-09T14:00:01Z"));
-    REQUIRE(breached);
-    auto const lowered = changed(change_category(breached->after, ana(), category::question, at("2026-03-09T14:30:00Z")));
-    CHECK_FALSE(lowered.after.initial.breached);
-    CHECK_FALSE(lowered.after.initial.reminded);
-    CHECK(status_of(lowered.after, sla_kind::initial_response, utc("2026-03-09T14:30:00Z"), default_program()) ==
+    // Lowered before its Critical target was missed: Normal's target is what runs now,
+    // with its own reminder.
+    auto const reminded = fire_due(c, at("2026-03-09T13:45:00Z"));
+    REQUIRE(reminded);
+    auto const early = changed(change_category(reminded->after, ana(), category::question, at("2026-03-09T13:50:00Z")));
+    CHECK_FALSE(early.after.initial.reminded);
+    CHECK(status_of(early.after, sla_kind::initial_response, utc("2026-03-09T13:50:00Z"), default_program()) ==
           clock_status::running);
+    // Lowered after it was missed: the breach stays (no category change wipes one).
+    auto const breached = fire_due(reminded->after, at("2026-03-09T14:00:01Z"));
+    REQUIRE(breached);
+    auto const late = changed(change_category(breached->after, ana(), category::question, at("2026-03-09T14:30:00Z")));
+    CHECK(late.after.initial.breached);
+    CHECK(status_of(late.after, sla_kind::initial_response, utc("2026-03-09T14:30:00Z"), default_program()) ==
+          clock_status::breached);
+    CHECK_FALSE(has_notice(late, "breach", audience::leads));   // not told twice
+}
+
+TEST_CASE("a declined case closed and reopened stays declined, and its clock owes nothing for that time")
+{
+    auto const c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));   // due 13:00 EDT
+    auto const declined = changed(change_category(c, ana(), category::work_order, at("2026-03-09T14:00:00Z")));
+    auto const closed = changed(close(declined.after, ana(), at("2026-03-09T15:00:00Z")));
+    auto const reopened = changed(reopen(closed.after, carol(), "we still need it", at("2026-03-10T13:00:00Z")));
+    CHECK(reopened.after.state == case_state::declined);
+    CHECK_FALSE(reopened.after.next_alarm_at);
+    // Brought into the program on Wednesday: the 3h it had left run from then.
+    auto const back = changed(change_category(reopened.after, ana(), category::error, at("2026-03-11T13:00:00Z")));
+    CHECK(back.after.state == case_state::open);
+    CHECK(*back.after.initial.due == utc("2026-03-11T16:00:00Z"));
 }
 
 TEST_CASE("a case declined and brought back resumes its clocks where they stood, breach included")

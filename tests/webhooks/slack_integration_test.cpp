@@ -983,17 +983,23 @@ TEST_CASE("where every message opens a case, a message written as a command runs
     CHECK(first->title == "Checkout is down for all users");
     CHECK(first->origin.thread == "1773064800.000100");   // its card answers the message
 
+    // Critical alone means a software error.
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "new critical Payments fail", "1773064850.000100"),
+            "Ev1b");
+    CHECK(w.bot->store().find(2).value()->title == "Payments fail");
+    CHECK(w.bot->store().find(2).value()->level == severity::critical);
+
     // A message that only starts with "new" is a case in its own words.
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "New users cannot log in", "1773064900.000100"), "Ev2");
-    auto const second = w.bot->store().find(2).value();
+    auto const second = w.bot->store().find(3).value();
     REQUIRE(second.has_value());
     CHECK(second->title == "New users cannot log in");
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "New error: exports fail", "1773064950.000100"), "Ev2b");
-    CHECK(w.bot->store().find(3).value()->title == "New error: exports fail");
+    CHECK(w.bot->store().find(4).value()->title == "New error: exports fail");
 
     // `help` is answered, privately, and files nothing.
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "help", "1773065000.000100"), "Ev3");
-    CHECK_FALSE(w.bot->store().find(4).value().has_value());
+    CHECK_FALSE(w.bot->store().find(5).value().has_value());
     REQUIRE(w.delivered([](auto const& all) {
         return std::any_of(all.begin(), all.end(), [](auto const& m) {
             return m.kind == "ephemeral" && m.user == "U0CAROL" && contains(m.text, "new ");
@@ -1002,27 +1008,27 @@ TEST_CASE("where every message opens a case, a message written as a command runs
 
     // Words that merely start like a command are a case too.
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Help me with the export", "1773065050.000100"), "Ev3b");
-    CHECK(w.bot->store().find(4).value()->title == "Help me with the export");
+    CHECK(w.bot->store().find(5).value()->title == "Help me with the export");
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Note 1 user cannot log in", "1773065060.000100"), "Ev3c");
-    CHECK(w.bot->store().find(5).value()->title == "Note 1 user cannot log in");
+    CHECK(w.bot->store().find(6).value()->title == "Note 1 user cannot log in");
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "New normal for us: exports take ten minutes",
                           "1773065070.000100"),
             "Ev3d");
-    CHECK(w.bot->store().find(6).value()->title == "New normal for us: exports take ten minutes");
+    CHECK(w.bot->store().find(7).value()->title == "New normal for us: exports take ten minutes");
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Reopen 3 tabs and the app crashes", "1773065080.000100"),
             "Ev3e");
-    CHECK(w.bot->store().find(7).value()->title == "Reopen 3 tabs and the app crashes");
+    CHECK(w.bot->store().find(8).value()->title == "Reopen 3 tabs and the app crashes");
 
     // `new` in another case's thread opens a case whose card is a message of its own.
     w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "<@U0CASEBOT> new normal error Invoices print blank",
                           "1773065100.000100", "1773064800.000100"),
             "Ev4");
-    auto const eighth = w.bot->store().find(8).value();
-    REQUIRE(eighth.has_value());
-    CHECK(eighth->title == "Invoices print blank");
+    auto const ninth = w.bot->store().find(9).value();
+    REQUIRE(ninth.has_value());
+    CHECK(ninth->title == "Invoices print blank");
     // Its card is top-level (card_ts() looks at no thread), and its thread is the case's.
-    REQUIRE(w.delivered([&](auto const&) { return !card_ts(w, "C0ACME", "#8").empty(); }));
-    CHECK(w.bot->store().find(8).value()->origin.thread == card_ts(w, "C0ACME", "#8"));
+    REQUIRE(w.delivered([&](auto const&) { return !card_ts(w, "C0ACME", "#9").empty(); }));
+    CHECK(w.bot->store().find(9).value()->origin.thread == card_ts(w, "C0ACME", "#9"));
 
     // A mention's answer carries the case's fields, as /case show does.
     w.event(message_event("U0ANA", "T0VENDOR", "C0ACME", "<@U0CASEBOT> show", "1773065200.000100",
