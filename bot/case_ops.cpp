@@ -20,6 +20,22 @@ sla_clock& clock_of(case_record& c, sla_kind k)
     return k == sla_kind::initial_response ? c.initial : c.status;
 }
 
+// Counts a clock's targets afresh from the same start: its reminder, breach and pings
+// may fire again (a new severity's targets).
+void restart_targets(sla_clock& clk)
+{
+    auto const anchor = clk.anchor;
+    clk = sla_clock{};
+    clk.anchor = anchor;
+}
+
+// The clock that runs while a case is in `state`: the initial response's until it is
+// given, then the status update's.
+sla_clock& running_clock(case_record& c, case_state state)
+{
+    return state == case_state::open ? c.initial : c.status;
+}
+
 // Collects one change to a case; finish() derives deadlines and fires whatever the
 // change made due at once (a severity raised past a missed target, say).
 class draft {
@@ -75,6 +91,14 @@ public:
         c().paused_business = seconds{0};
         if (c().state == case_state::waiting)
             c().paused_at = ctx_.now;
+    }
+
+    // The case was away (closed, declined) since `since`: that time owes nothing, so the
+    // initial clock resumes with the time it had left.
+    void resume_initial_clock(wall_time since)
+    {
+        if (c().initial.anchor)
+            c().initial.anchor = cal().add(*c().initial.anchor, cal().between(since, ctx_.now));
     }
 
     void pause_for_customer()
@@ -226,6 +250,9 @@ void draft::fire(const alarm& a)
 
 void draft::catch_up()
 {
+    // next_alarm_at is derived when the case is stored: nothing due, nothing to do.
+    if (!c().next_alarm_at || *c().next_alarm_at > ctx_.now)
+        return;
     refresh_deadlines(c(), rules());
     fire_alarms(false);
 }
@@ -257,13 +284,24 @@ std::string with_note(const std::string& note)
     return ": " + note + (last == '.' || last == '!' || last == '?' ? "" : ".");
 }
 
-// " Severity is now Normal: only a software error can be Critical." when a category
+// " Its severity is now normal: only a software error can be Critical." when a category
 // change lowered it, else "".
 std::string lowered_text(const case_record& before, const case_record& after)
 {
     if (before.level == after.level)
         return "";
     return fmt::format(" Its severity is now {}: only a software error can be Critical.", to_string(after.level));
+}
+
+// Where an unresolved case stands, for its customer: "#1 is being worked on".
+std::string_view standing_for_customer(case_state s)
+{
+    switch (s) {
+    case case_state::open: return "waiting for the team's first response";
+    case case_state::waiting: return "waiting for your reply";
+    case case_state::declined: return "not covered by the Support Program";
+    default: return "being worked on";
+    }
 }
 
 rejection finished_case(const case_record& c)
@@ -487,10 +525,7 @@ outcome change_severity(const case_record& c, const actor& who, severity level, 
                              who.name, case_tag(c.id), to_string(level)));
     n.pending_request.reset();
     // New targets from the original anchors; their reminders and breaches may fire again.
-    auto& restarted = c.state == case_state::open ? n.initial : n.status;
-    auto const anchor = restarted.anchor;
-    restarted = sla_clock{};
-    restarted.anchor = anchor;
+    restart_targets(running_clock(n, c.state));
     d.event(who.id, "severity", fmt::format("{} → {}: {}", to_string(c.level), to_string(level), reason));
     refresh_deadlines(n, ctx.rules);
     std::string deadline;
@@ -540,12 +575,8 @@ outcome change_category(const case_record& c, const actor& agent, category kind,
         d.event(bot_actor, "severity", "critical → normal: only a software error can be Critical");
         // Normal's targets from the same anchor, with their own reminder and breach; a
         // Critical target already missed stays missed (no category change wipes a breach).
-        auto& running = c.state == case_state::open ? n.initial : n.status;
-        if (!running.breached) {
-            auto const anchor = running.anchor;
-            running = sla_clock{};
-            running.anchor = anchor;
-        }
+        if (auto& running = running_clock(n, c.state); !running.breached)
+            restart_targets(running);
     }
     // A request for Critical on what is no longer a software error cannot be granted:
     // the leads and the customer hear that it no longer waits.
@@ -586,7 +617,7 @@ outcome change_category(const case_record& c, const actor& agent, category kind,
             n.initial = sla_clock{};
             n.initial.anchor = ctx.now;
         } else if (!n.responded_at && !n.initial.breached) {
-            n.initial.anchor = d.cal().add(*n.initial.anchor, d.cal().between(*c.paused_at, ctx.now));
+            d.resume_initial_clock(*c.paused_at);
         }
         if (n.responded_at && !n.status.breached) {
             if (c.paused_at) {
@@ -674,10 +705,7 @@ outcome close(const case_record& c, const actor& who, const domain_context& ctx)
         return rejection{fmt::format("{} is already closed.", case_tag(c.id))};
     if (!who.is_staff() && c.state != case_state::resolved)
         return rejection{fmt::format("{} is {}; you can close it once the team has resolved it.", case_tag(c.id),
-                                     c.state == case_state::open        ? "waiting for the team's first response"
-                                     : c.state == case_state::waiting   ? "waiting for your reply"
-                                     : c.state == case_state::declined ? "not covered by the Support Program"
-                                                                         : "being worked on")};
+                                     standing_for_customer(c.state))};
     draft d{c, ctx};
     auto& n = d.c();
     n.state = case_state::closed;
@@ -718,10 +746,8 @@ outcome reopen(const case_record& c, const actor& who, const std::string& reason
         // already missed stays missed, breach and pings included; otherwise the clock
         // resumes where it stood when the case was closed (the time closed owes nothing).
         n.state = case_state::open;
-        if (!n.initial.breached && n.initial.anchor && c.closed_at) {
-            auto const& cal = ctx.rules.calendar_for(n.level);
-            n.initial.anchor = cal.add(*n.initial.anchor, cal.between(*c.closed_at, ctx.now));
-        }
+        if (!n.initial.breached && c.closed_at)
+            d.resume_initial_clock(*c.closed_at);
     }
     d.event(who.id, "reopened", reason);
     d.notify(audience::case_thread, "reopened",
@@ -739,7 +765,7 @@ std::optional<case_change> fire_due(const case_record& c, const domain_context& 
 {
     if (!c.next_alarm_at || *c.next_alarm_at > ctx.now)
         return std::nullopt;
-    draft d{c, ctx};
+    draft d{c, ctx, draft::overdue::leave};   // finish() fires them all, reminders included
     auto out = d.finish();
     return std::get<case_change>(std::move(out));
 }

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bot::commands {
@@ -44,9 +45,10 @@ struct reply {
     {
         return {reply_kind::info, visibility::ephemeral, std::move(text), {}, std::nullopt, {}};
     }
+    static constexpr std::string_view usage_label = "\nUsage: ";
     static reply usage(std::string problem, std::string usage_line)
     {
-        auto text = problem + "\nUsage: " + usage_line;
+        auto text = problem + std::string{usage_label} + usage_line;
         return {reply_kind::usage, visibility::ephemeral, std::move(text), {}, std::nullopt, std::move(usage_line)};
     }
     static reply refusal(std::string text)
@@ -56,6 +58,13 @@ struct reply {
     static reply failure(std::string text)
     {
         return {reply_kind::failure, visibility::ephemeral, std::move(text), {}, std::nullopt, {}};
+    }
+
+    // The answer without a usage reply's usage line: the sentence, for a form's field,
+    // where the typed command's syntax means nothing.
+    std::string sentence() const
+    {
+        return kind == reply_kind::usage ? text.substr(0, text.rfind(usage_label)) : text;
     }
 
     // The answer as one block of text, its fields after it ("State: open"), for a

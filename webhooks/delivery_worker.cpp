@@ -60,16 +60,23 @@ double delivery_worker::tokens_at(const channel_pace& pace, mono_time now) const
                             pace.tokens + std::chrono::duration<double>(now - pace.refilled).count() / interval);
 }
 
+bool delivery_worker::may_send(const channel_pace& pace, mono_time now) const
+{
+    return now >= pace.blocked_until && tokens_at(pace, now) >= 1.0;
+}
+
 bool delivery_worker::take_token(channel_pace& pace, mono_time now)
 {
-    if (now < pace.blocked_until)
+    if (!may_send(pace, now))
         return false;
-    pace.tokens = tokens_at(pace, now);
+    pace.tokens = tokens_at(pace, now) - 1.0;
     pace.refilled = now;
-    if (pace.tokens < 1.0)
-        return false;
-    pace.tokens -= 1.0;
     return true;
+}
+
+bool delivery_worker::must_wait(const outbox_entry& e, wall_time now) const
+{
+    return e.next_attempt_at > now || (e.in_doubt_since && now < *e.in_doubt_since + options_.settle_in_doubt_after);
 }
 
 seconds delivery_worker::backoff(int attempts) const
@@ -137,20 +144,17 @@ void delivery_worker::send_in_parallel(const std::vector<outbox_entry>& heads, c
     for (auto& queue : queues) {
         auto const& head = queue.front();
         channel_key channel{head.message.to.where, head.message.to.channel};
-        auto& pace = pace_for(channel);
+        // Nothing to start: the channel is still sending, or its head must wait (a retry,
+        // a send in doubt settling, pacing). Starting a task only to learn that would cost
+        // a thread hand-off per waiting channel per round. (A channel not in `sending`
+        // can only be started by this round.)
+        if (sending.contains(channel) || must_wait(head, state.now) ||
+            !may_send(pace_for(channel), clock_.monotonic())) {
+            state.round.held += queue.size();
+            continue;
+        }
         {
             std::lock_guard lock{mutex_};
-            // Nothing to start: the channel is still sending, or its head must wait (a
-            // retry, a send in doubt settling, pacing). Starting a task only to learn
-            // that would cost a thread hand-off per waiting channel per round.
-            bool const waits = head.next_attempt_at > state.now ||
-                               (head.in_doubt_since && state.now < *head.in_doubt_since + options_.settle_in_doubt_after);
-            auto const mono = clock_.monotonic();
-            if (sending.contains(channel) || in_flight_.contains(channel) || waits || mono < pace.blocked_until ||
-                tokens_at(pace, mono) < 1.0) {
-                state.round.held += queue.size();
-                continue;
-            }
             in_flight_.insert(channel);
         }
         if (wait) {
@@ -180,10 +184,7 @@ void delivery_worker::send_in_parallel(const std::vector<outbox_entry>& heads, c
             }
             if (wait) {
                 std::lock_guard lock{tasks->mutex};
-                tasks->sum.delivered += mine.round.delivered;
-                tasks->sum.retried += mine.round.retried;
-                tasks->sum.failed += mine.round.failed;
-                tasks->sum.held += mine.round.held;
+                tasks->sum += mine.round;
                 if (--tasks->left == 0)
                     tasks->done.notify_all();
             }
@@ -198,10 +199,7 @@ void delivery_worker::send_in_parallel(const std::vector<outbox_entry>& heads, c
     std::unique_lock lock{tasks->mutex};
     tasks->done.wait(lock, [&] { return tasks->left == 0; });
     state.started = 0;   // waited for: their counts are the round's
-    state.round.delivered += tasks->sum.delivered;
-    state.round.retried += tasks->sum.retried;
-    state.round.failed += tasks->sum.failed;
-    state.round.held += tasks->sum.held;
+    state.round += tasks->sum;
 }
 
 bool delivery_worker::deliver(const std::vector<outbox_entry>& queue, round_state& state)
@@ -222,7 +220,7 @@ bool delivery_worker::deliver(const std::vector<outbox_entry>& queue, round_stat
             ++round.held;
             continue;
         }
-        if (e.next_attempt_at > now || (e.in_doubt_since && now < *e.in_doubt_since + options_.settle_in_doubt_after)) {
+        if (must_wait(e, now)) {
             held.insert(channel);
             ++round.held;
             continue;

@@ -114,6 +114,15 @@ struct delivery_round {
     std::size_t retried = 0;
     std::size_t failed = 0;
     std::size_t held = 0;    // waiting for their channel (pacing, order, Retry-After)
+
+    delivery_round& operator+=(const delivery_round& other) noexcept
+    {
+        delivered += other.delivered;
+        retried += other.retried;
+        failed += other.failed;
+        held += other.held;
+        return *this;
+    }
 };
 
 class delivery_worker {
@@ -174,7 +183,11 @@ private:
     bool record(const outbox_entry& e, const send_outcome& outcome, channel_pace& pace, round_state& state);
     channel_pace& pace_for(const channel_key& channel);
     double tokens_at(const channel_pace& pace, mono_time now) const;
+    // Whether the channel may send now (no Retry-After, a token left); take_token() also spends it.
+    bool may_send(const channel_pace& pace, mono_time now) const;
     bool take_token(channel_pace& pace, mono_time now);
+    // Whether `e` must wait: its retry is not due, or a send in doubt is still settling.
+    bool must_wait(const outbox_entry& e, wall_time now) const;
     std::chrono::seconds backoff(int attempts) const;
 
     bot::outbox& box_;

@@ -42,14 +42,10 @@ response view_errors(std::string_view block, std::string message)
     return json_response(http::status::ok, body);
 }
 
-// A command's refusal under a form's field: the sentence, without the typed command's
-// usage line, which means nothing to someone filling in a form.
+// A command's refusal under a form's field (reply::sentence(): no usage line).
 response view_errors(std::string_view block, const commands::reply& r)
 {
-    auto text = r.text;
-    if (r.kind == commands::reply_kind::usage)
-        text = text.substr(0, text.find("\nUsage: "));
-    return view_errors(block, std::move(text));
+    return view_errors(block, r.sentence());
 }
 }  // namespace
 

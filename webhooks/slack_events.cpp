@@ -111,13 +111,20 @@ bool is_command(const std::string& text)
     return std::holds_alternative<commands::command>(commands::parse_command(text));
 }
 
+// The verb a text starts with, if its first word is one ("claim", "new", …).
+std::optional<commands::verb> first_verb(std::string_view text)
+{
+    return commands::parse_verb(text.substr(0, text.find_first_of(" \t\n")));
+}
+
 // A customer's message in a channel where every message opens a case that is written
 // as one of the commands `help` shows them, whole: `help` (or `help close`), `show 5`,
 // `why 5`, `list`, `close 5`, or `new` with a severity and a category (`new normal
-// question How do I export?`), or Critical alone (`new critical Checkout is down`). Anything else is their words, and a case: "New users cannot
-// log in", "New normal for us: exports are slow", "Help me with exports", "Note 3 users
-// cannot log in", "Reopen 3 tabs and it crashes" (verbs whose free text reads like a
-// sentence are left out; `reopen 5 <reason>` works in the case's thread).
+// question How do I export?`), or Critical alone (`new critical Checkout is down`).
+// Anything else is their words, and a case: "New users cannot log in", "New normal for
+// us: exports are slow", "Help me with exports", "Note 3 users cannot log in", "Reopen 3
+// tabs and it crashes" (verbs whose free text reads like a sentence are left out;
+// `reopen 5 <reason>` works in the case's thread).
 bool typed_as_command(const std::string& text)
 {
     using commands::verb;
@@ -157,13 +164,13 @@ bool answers_resolution(const std::string& text, case_id id)
 // customer's "@casebot update please?" stays their words on the case.
 std::optional<std::string> thread_command(const std::string& text, case_id id, const actor& who)
 {
-    auto const end = std::min(text.find_first_of(" \t\n"), text.size());
-    auto const v = commands::parse_verb(std::string_view{text}.substr(0, end));
+    auto const v = first_verb(text);
     if (!v || !commands::may_run(who.who, *v))
         return std::nullopt;
     using commands::verb;
     if (*v == verb::new_case || *v == verb::list || *v == verb::sla || *v == verb::contacts || *v == verb::help)
         return text;   // they name no case: their usage is the answer
+    auto const end = std::min(text.find_first_of(" \t\n"), text.size());
     auto named = text.substr(0, end) + " " + std::to_string(id) + text.substr(end);
     return is_command(named) ? named : text;
 }
@@ -327,7 +334,7 @@ bool slack_app::run_and_reply(event_context& ec, const bot::actor& who, std::str
     in.thread = std::string{thread};
     // `new` written in another case's thread opens a case of its own, with its card as
     // a new message in the channel: in that thread it would answer for the other case.
-    if (thread != ec.e.ts && commands::parse_verb(text.substr(0, text.find_first_of(" \t\n"))) == commands::verb::new_case)
+    if (thread != ec.e.ts && first_verb(text) == commands::verb::new_case)
         in.thread.clear();
     auto const key = message_key(ec.e);
     commands::context ctx{d_.cases, d_.clock, desk.rules, desk.people, desk.vendor, key};
