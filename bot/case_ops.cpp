@@ -168,6 +168,12 @@ std::string target_text(const case_record& c, sla_kind k, const program& p)
     return format_duration(window_of(c, k, p));
 }
 
+std::string customer_name(const case_record& c, const domain_context& ctx)
+{
+    auto const* org = ctx.people ? ctx.people->customer(c.customer) : nullptr;
+    return org && !org->name.empty() ? org->name : c.customer;
+}
+
 std::string who_has_it(const case_record& c)
 {
     return c.assignee.empty() ? "unclaimed" : "assigned to " + c.assignee_name;
@@ -355,7 +361,7 @@ outcome open_case(const new_case_request& req, const actor& who, const domain_co
     if (is_covered(c.kind))
         d.notify(audience::agents, "new_case",
                  fmt::format("New {} case {} from {}: {} (initial response due {})", to_string(c.level), case_tag(c.id),
-                             c.customer, c.title, d.cal().local_text(*c.initial.due)),
+                             customer_name(c, ctx), c.title, d.cal().local_text(*c.initial.due)),
                  true);
     return d.finish();
 }
@@ -509,7 +515,7 @@ outcome change_severity(const case_record& c, const actor& who, severity level, 
         d.notify(audience::leads, "severity_request",
                  fmt::format("{} asks for {} ({}) to become Critical: {}. A lead decides with `approve {}` or "
                              "`decline {} <reason>`.",
-                             who.name, case_tag(c.id), c.customer, reason, c.id, c.id));
+                             who.name, case_tag(c.id), customer_name(c, ctx), reason, c.id, c.id));
         d.notify(audience::case_thread, "severity_request",
                  fmt::format("Your request for {} to become Critical is with the leads.", case_tag(c.id)));
         return d.finish();
@@ -675,7 +681,7 @@ outcome escalate(const case_record& c, const actor& who, const std::string& reas
     d.event(who.id, "escalated", reason);
     d.notify(audience::leads, "escalation",
              fmt::format("{} escalated {} ({}, {}, {}): {}. {}", who.name, case_tag(c.id), to_string(c.level),
-                         c.customer, who_has_it(c), reason, c.title));
+                         customer_name(c, ctx), who_has_it(c), reason, c.title));
     d.notify(audience::case_thread, "escalated",
              fmt::format("{} escalated {} to the support leads: {}", who.name, case_tag(c.id), reason));
     return d.finish();
@@ -756,7 +762,7 @@ outcome reopen(const case_record& c, const actor& who, const std::string& reason
     if (!who.is_staff())
         d.notify(audience::agents, "reopened",
                  fmt::format("{} reopened {} ({}, {}, {}){} {}", who.name, case_tag(c.id), to_string(c.level),
-                             c.customer, who_has_it(c), with_note(reason), c.title),
+                             customer_name(c, ctx), who_has_it(c), with_note(reason), c.title),
                  true);
     return d.finish();
 }

@@ -5,6 +5,7 @@
 // caller (bot/permissions.hpp); these functions check the case's own state.
 #include "bot/actor.hpp"
 #include "bot/case_record.hpp"
+#include "bot/directory.hpp"
 #include "bot/message.hpp"
 #include "bot/program.hpp"
 
@@ -31,6 +32,9 @@ struct domain_context {
     const program& rules;
     wall_time now;
     std::string vendor = "the vendor";
+    // Names customers in the agents' and leads' lines ("from Acme"); without it, or
+    // for a customer it does not know, the customer's id stands in.
+    const directory* people = nullptr;
 };
 
 struct new_case_request {

@@ -12,7 +12,7 @@ result<pass_report> run_scheduler_pass(case_store& store, const program& rules, 
                                        wall_time now, const pass_options& options)
 {
     pass_report report;
-    domain_context const ctx{rules, now, options.vendor};
+    domain_context const ctx{rules, now, options.vendor, &people};
     auto const batch = std::max<std::size_t>(options.batch, 1);
     // Each round takes the earliest due cases; a round that commits nothing ends the
     // pass (whatever conflicted persistently waits for the next tick).
@@ -55,7 +55,7 @@ result<std::size_t> retime_open_cases(case_store& store, const program& rules, c
     auto const open = store.list(all_open);
     if (!open)
         return open.error();
-    domain_context const ctx{rules, now, options.vendor};
+    domain_context const ctx{rules, now, options.vendor, &people};
     std::vector<stored_change> changes;
     for (auto const& c : *open)
         if (auto change = retime(c, ctx))

@@ -24,7 +24,7 @@ result<std::optional<case_record>> visible_case(const invocation& in, context& c
 
 domain_context domain_of(const context& ctx)
 {
-    return domain_context{ctx.rules, ctx.clock.now(), ctx.vendor};
+    return domain_context{ctx.rules, ctx.clock.now(), ctx.vendor, &ctx.people};
 }
 
 result<void> commit_change(context& ctx, case_change change)

@@ -32,8 +32,9 @@ std::vector<reply_field> case_fields(const case_record& c, wall_time now, const 
     return f;
 }
 
-std::string case_line(const case_record& c, wall_time now, const program& rules)
+std::string case_line(const case_record& c, wall_time now, const program& rules, const directory& people)
 {
+    auto const* org = people.customer(c.customer);
     std::string clock;
     if (c.state == case_state::open)
         clock = "initial response " + deadline_text(c, sla_kind::initial_response, now, rules);
@@ -42,7 +43,7 @@ std::string case_line(const case_record& c, wall_time now, const program& rules)
     else
         clock = "no clock";
     return fmt::format("{} · {} · {} · {} · {} · {}{} · {}", case_tag(c.id), to_string(c.level), to_string(c.kind),
-                       c.customer, to_string(c.state), clock,
+                       org ? org->name : c.customer, to_string(c.state), clock,
                        c.assignee.empty() ? "" : " · " + c.assignee_name, c.title);
 }
 

@@ -14,7 +14,7 @@ namespace bot::commands {
 std::vector<reply_field> case_fields(const case_record& c, wall_time now, const program& rules,
                                      const directory& people);
 
-// "#42 · critical · error · acme · open · initial response due … · title"
-std::string case_line(const case_record& c, wall_time now, const program& rules);
+// "#42 · critical · error · Acme Corp · open · initial response due … · title"
+std::string case_line(const case_record& c, wall_time now, const program& rules, const directory& people);
 
 }  // namespace bot::commands

@@ -40,7 +40,8 @@ result<reply> list(const command& cmd, const invocation& in, context& ctx)
 
     auto const now = ctx.clock.now();
     auto const count = found->size() > max_listed ? std::string{"The first 50"} : std::to_string(found->size());
-    auto const for_customer = q.customer ? " for " + *q.customer : std::string{};
+    auto const* org = q.customer ? ctx.people.customer(*q.customer) : nullptr;
+    auto const for_customer = !q.customer ? std::string{} : " for " + (org ? org->name : *q.customer);
     std::string text;
     if (cmd.scope == list_scope::mine)   // assigned to or opened by the asker
         text = found->empty() ? fmt::format("You have no open cases{}.", for_customer)
@@ -53,7 +54,7 @@ result<reply> list(const command& cmd, const invocation& in, context& ctx)
         text = fmt::format("{} {}{}case{}{}:", count, scope_name(cmd.scope), cmd.scope == list_scope::all ? "" : " ",
                            found->size() == 1 ? "" : "s", for_customer);
     for (std::size_t i = 0; i < found->size() && i < max_listed; ++i)
-        text += "\n" + case_line((*found)[i], now, ctx.rules);
+        text += "\n" + case_line((*found)[i], now, ctx.rules, ctx.people);
     return reply::info(std::move(text));
 }
 

@@ -24,6 +24,7 @@ TEST_CASE("a case goes from new to closed through the command language")
     CHECK(messages[1].kind == "new_case");
     CHECK(messages[1].to.channel == agents_channel);
     CHECK(messages[1].mentions.at(0).id == "S0AGENTS");
+    CHECK(contains(messages[1].text, "New critical case #" + n + " from Acme Corp: Invoices fail to post"));
 
     d.clock.advance(std::chrono::minutes{20});
     CHECK(d.run(ana(), "claim " + n).kind == reply_kind::ok);
@@ -157,9 +158,10 @@ TEST_CASE("list shows the caller's scope and filters")
     r = d.run(raj(), "list mine", agents_channel);
     CHECK(r.text == "You have no open cases.");
     r = d.run(carol(), "list");
-    CHECK(contains(r.text, "2 open cases for acme"));
+    CHECK(contains(r.text, "2 open cases for Acme Corp"));
+    CHECK(contains(r.text, " · Acme Corp · open · "));
     r = d.run(gus(), "list", globex_channel);
-    CHECK(contains(r.text, "No open cases for globex"));
+    CHECK(contains(r.text, "No open cases for Globex"));
 }
 
 TEST_CASE("breached cases are listed once the scheduler has recorded the breach")
@@ -251,7 +253,7 @@ TEST_CASE("where every answer is public, only the channel's customer's cases com
     CHECK_FALSE(contains(shown->text, "Invoices"));
     auto const listed = d.dispatch.run("list all", in, d.ctx);
     REQUIRE(listed.has_value());
-    CHECK(contains(listed->text, "No cases for globex"));
+    CHECK(contains(listed->text, "No cases for Globex"));
     auto const claimed = d.dispatch.run("claim " + std::to_string(acme_case), in, d.ctx);
     CHECK(claimed->kind == reply_kind::refusal);
     CHECK(d.store.get(acme_case).assignee.empty());

@@ -347,7 +347,7 @@ TEST_CASE("in a mention-only channel, a plain message waits and a mention or a ð
     CHECK(w.event(mention, "Ev6").status == 200);
     REQUIRE(w.delivered([](auto const& all) {
         return std::any_of(all.begin(), all.end(), [](auto const& m) {
-            return m.kind == "ephemeral" && m.text.find("3 open cases for acme") != std::string::npos;
+            return m.kind == "ephemeral" && m.text.find("3 open cases for Acme") != std::string::npos;
         });
     }));
     CHECK_FALSE(w.bot->store().find(4).value().has_value());

@@ -263,7 +263,7 @@ TEST_CASE("one queue: a case opened in Teams is claimed from Slack and the custo
     // …and the agents heard of the new Teams case in Slack.
     REQUIRE(w.delivered([](auto const& all) {
         return std::any_of(all.begin(), all.end(), [](auto const& m) {
-            return m.channel == "C0AGENTS" && m.text.find("New critical case #1 from globex") != std::string::npos;
+            return m.channel == "C0AGENTS" && m.text.find("New critical case #1 from Globex") != std::string::npos;
         });
     }));
     // The other way round: opened in Slack, updated from Teams by an agent with a Teams id.
