@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Load test of `casebot serve`: freshly signed Slack `/case new` slash commands from
-# wrk, against a server on an on-disk SQLite database. For each run it starts a
+# slack_load (or wrk), against a server on an on-disk SQLite database. For each run it starts a
 # server on a fresh database, drives it for DURATION seconds, reads its peak memory,
 # stops it (SIGTERM) and checks that every acknowledged case is on disk. Method and
 # figures: docs/slack-load.md.
 #
 # Usage: bench/load/run.sh            (after `bash deploy/setup.sh` on Debian 12)
 # Settings (environment):
-#   CONNECTIONS="16 64"   wrk connections, one configuration each
+#   GENERATOR=slack_load  the load generator: slack_load (bench/load/slack_load.cpp, built here with
+#                         c++ when missing or older than its source) or wrk (bench/load/case_new.lua);
+#                         both send the same signed requests and count the answers the same way
+#   CONNECTIONS="16 64"   connections, one configuration each
 #   REPEATS=2             runs per configuration; the summary shows each run and the best
 #   DURATION=20           seconds of load per run (plus DRAIN seconds to collect the last answers)
 #   DRAIN=3               must exceed the server's 2.5 s answer budget
-#   WRK_THREADS=2         wrk threads
-#   PIN=none              none: server and wrk share every CPU; split: server on CPU 0, wrk on CPU 1
+#   THREADS=1             the generator's threads (default 1 for slack_load, 2 for wrk; WRK_THREADS,
+#                         its former name, still works)
+#   PIN=none              none: server and generator share every CPU; split: server on CPU 0, generator on CPU 1
 #   SYNC=normal           SQLite durability, one table each: "normal", "full" or "normal full"
 #                         (full needs the config key database_synchronous; see docs/slack-load.md)
 #   CONFIG=config/demo.toml  the server's configuration (its customers must include acme's C0ACME)
@@ -20,7 +24,7 @@
 #   PORT=18080            first port to listen on (one per run)
 #   KEEP=0                1 keeps each run's directory (database, logs) under $TMPDIR
 #   GENERATOR_CHECK=1     0 skips the last run: the same signed requests to casebot's GET-only
-#                         /healthz (answered 405 at once), to show what wrk itself can produce
+#                         /healthz (answered 405 at once), to show what the generator itself can produce
 #                         here, and what that HTTP exchange alone costs the server (default 0
 #                         with SERVER=bolt; 1 then still measures against casebot)
 #   SERVER=casebot        bolt: the same runs against the minimal Slack Bolt for JavaScript app
@@ -34,7 +38,11 @@ connections=${CONNECTIONS:-"16 64"}
 repeats=${REPEATS:-2}
 duration=${DURATION:-20}
 drain=${DRAIN:-3}
-wrk_threads=${WRK_THREADS:-2}
+generator=${GENERATOR:-slack_load}
+# One slack_load thread keeps up with the server and leaves it more CPU; wrk needs two.
+default_threads=2
+[ "$generator" = slack_load ] && default_threads=1
+threads=${THREADS:-${WRK_THREADS:-$default_threads}}
 pin=${PIN:-none}
 syncs=${SYNC:-normal}
 build_dir=${BUILD_DIR:-$root/build-load}
@@ -49,7 +57,9 @@ command_path=/slack/commands
 if [ "$server_kind" = bolt ]; then command_path=/slack/events; generator_check=${GENERATOR_CHECK:-0}; fi
 
 die() { echo "run.sh: $*" >&2; exit 1; }
-for tool in wrk sqlite3 openssl; do
+case $generator in slack_load) tools="c++ sqlite3 openssl" ;; wrk) tools="wrk sqlite3 openssl" ;;
+  *) die "GENERATOR is slack_load or wrk, not '$generator'" ;; esac
+for tool in $tools; do
   command -v "$tool" >/dev/null || die "$tool is missing: run 'bash deploy/setup.sh' first"
 done
 case $pin in none|split) ;; *) die "PIN is none or split, not '$pin'" ;; esac
@@ -57,7 +67,7 @@ for sync in $syncs; do
   case $sync in normal|full) ;; *) die "SYNC is normal, full or both, not '$sync'" ;; esac
 done
 [ "$pin" = none ] || command -v taskset >/dev/null || die "PIN=split needs taskset (util-linux)"
-[ "$wrk_threads" -le "${connections%% *}" ] || die "WRK_THREADS exceeds the connections"
+[ "$threads" -le "${connections%% *}" ] || die "THREADS exceeds the connections"
 
 # ---- build (incremental; Release, without tests and benchmarks)
 if [ "$server_kind" = bolt ]; then
@@ -86,6 +96,28 @@ else
   casebot=$build_dir/casebot
 fi
 [ -z "$casebot" ] || [ -x "$casebot" ] || die "no casebot binary at $casebot"
+if [ "$generator" = slack_load ]; then
+  slack_load=$build_dir/slack_load
+  if [ ! -x "$slack_load" ] || [ "$here/slack_load.cpp" -nt "$slack_load" ]; then
+    echo "building the load generator $slack_load…"
+    mkdir -p "$build_dir"
+    c++ -std=c++20 -O2 -Wall -Wextra -o "$slack_load" "$here/slack_load.cpp" -lcrypto -pthread ||
+      die "slack_load did not build (it needs a C++20 compiler and libssl-dev: bash deploy/setup.sh)"
+  fi
+fi
+
+# Runs the generator: $1 path, $2 connections, $3 seconds of load, $4 seconds to collect the
+# last answers, $5 output directory, $6 run tag, $7 port. The secret is in SLACK_SIGNING_SECRET.
+generate() {
+  local path=$1 conns=$2 seconds=$3 drain_seconds=$4 out=$5 tag=$6 target_port=$7
+  if [ "$generator" = wrk ]; then
+    LOAD_PATH=$path "${generator_cpu[@]}" wrk -t"$threads" -c"$conns" -d"$((seconds + drain_seconds))s" \
+      --timeout 10s -s "$here/case_new.lua" "http://127.0.0.1:$target_port" -- "$out" "$tag" "$seconds"
+  else
+    "${generator_cpu[@]}" "$slack_load" --target "127.0.0.1:$target_port" --path "$path" --connections "$conns" \
+      --threads "$threads" --duration "$seconds" --drain "$drain_seconds" --timeout 10 --out "$out" --tag "$tag"
+  fi
+}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/casebot-load.XXXXXX")
 server_pid=
@@ -101,12 +133,12 @@ trap cleanup EXIT
 # A closed loopback port for the Slack Web API: the delivery worker's posts are
 # refused at once and the messages wait in the outbox with a retry scheduled.
 closed_port=9
-server_cpu=() wrk_cpu=()
-if [ "$pin" = split ]; then server_cpu=(taskset -c 0) wrk_cpu=(taskset -c 1); fi
+server_cpu=() generator_cpu=()
+if [ "$pin" = split ]; then server_cpu=(taskset -c 0) generator_cpu=(taskset -c 1); fi
 
 ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime
-# Sets variable $1 to the CPU seconds used so far by this shell's waited-for children (wrk).
+# Sets variable $1 to the CPU seconds used so far by this shell's waited-for children (the generator).
 # `times` must run in this shell: in $(…) it would report a subshell's children.
 children_cpu_to() {
   times >"$work/times.txt"
@@ -169,15 +201,14 @@ run_once() {
 
   start_server "$dir" "$this_port" "$config" "$secret" "$server_kind"
 
-  local server_before wrk_before
+  local server_before generator_before
   server_before=$(cpu_ticks "$server_pid")
-  children_cpu_to wrk_before
+  children_cpu_to generator_before
   # Signed right here, with the current time: within Slack's 5-minute window.
-  LOAD_PATH=$command_path SLACK_SIGNING_SECRET=$secret "${wrk_cpu[@]}" wrk -t"$wrk_threads" -c"$conns" -d"$((duration + drain))s" \
-    --timeout 10s -s "$here/case_new.lua" "http://127.0.0.1:$this_port" -- "$dir" "c$conns-r$n-$$" "$duration" \
-    >"$dir/wrk.txt" 2>&1 || { cat "$dir/wrk.txt" >&2; die "wrk failed"; }
-  local wrk_after server_after
-  children_cpu_to wrk_after
+  SLACK_SIGNING_SECRET=$secret generate "$command_path" "$conns" "$duration" "$drain" "$dir" "c$conns-r$n-$$" \
+    "$this_port" >"$dir/generator.txt" 2>&1 || { cat "$dir/generator.txt" >&2; die "$generator failed"; }
+  local generator_after server_after
+  children_cpu_to generator_after
   server_after=$(cpu_ticks "$server_pid")
   local hwm
   hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$server_pid/status")   # kB
@@ -185,7 +216,7 @@ run_once() {
   stop_server "$dir"
 
   local line
-  line=$(grep '^LOAD ' "$dir/wrk.txt") || { cat "$dir/wrk.txt" >&2; die "no LOAD line from wrk"; }
+  line=$(grep '^LOAD ' "$dir/generator.txt") || { cat "$dir/generator.txt" >&2; die "no LOAD line from $generator"; }
   local -A m=()
   local kv
   for kv in ${line#LOAD }; do m[${kv%%=*}]=${kv#*=}; done
@@ -204,14 +235,14 @@ run_once() {
      [ "$dup_titles" -ne 0 ] || [ "${m[non_200]}" -ne 0 ] || [ "${m[other_ok]}" -ne 0 ]; then
     verdict=FAIL
   fi
-  local server_pct wrk_pct
+  local server_pct generator_pct
   # Over the DURATION seconds of load (the drain after it costs next to nothing).
   server_pct=$(awk -v t="$((server_after - server_before))" -v hz="$ticks" -v s="$duration" \
     'BEGIN { printf "%.0f", 100 * t / hz / s }')
-  wrk_pct=$(awk -v a="$wrk_before" -v b="$wrk_after" -v s="$duration" 'BEGIN { printf "%.0f", 100 * (b - a) / s }')
+  generator_pct=$(awk -v a="$generator_before" -v b="$generator_after" -v s="$duration" 'BEGIN { printf "%.0f", 100 * (b - a) / s }')
   printf '%s %s %s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$sync" "$conns" "$n" "${m[rps]}" "${m[p50_us]}" "${m[p99_us]}" \
     "$hwm" "${m[opened]}" "$on_disk" "$missing" "${m[stand_in]}" "$((m[err_timeout] + m[err_read] + m[err_write] + m[err_connect]))" \
-    "$server_pct" "$wrk_pct" "$verdict" >> "$results"
+    "$server_pct" "$generator_pct" "$verdict" >> "$results"
   printf '  %-6s c=%-3s run %s: %6s req/s  p50 %5.2f ms  p99 %6.2f ms  peak RSS %4d MB  acked %s, on disk %s, missing %s  [%s]\n' \
     "$sync" "$conns" "$n" "${m[rps]}" "$(awk -v u="${m[p50_us]}" 'BEGIN{print u/1000}')" \
     "$(awk -v u="${m[p99_us]}" 'BEGIN{print u/1000}')" "$((hwm / 1024))" "${m[opened]}" "$on_disk" "$missing" "$verdict"
@@ -221,7 +252,7 @@ run_once() {
 cat <<EOF
 casebot load test: signed /case new over POST $command_path
   machine: $(nproc) CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo), $(awk '/MemTotal/ {printf "%.1f GB", $2/1048576}' /proc/meminfo)
-  load:    ${duration}s per run (+${drain}s drain), wrk -t$wrk_threads, connections: $connections, $repeats run(s) each, pinning: $pin
+  load:    ${duration}s per run (+${drain}s drain), $generator with $threads threads, connections: $connections, $repeats run(s) each, pinning: $pin
   server:  $(if [ "$server_kind" = bolt ]; then echo "node $here/bolt/app.js (Slack Bolt for JavaScript)"; else echo "$casebot serve --config $base_config"; fi), a fresh database per run in $work (WAL)
   load average before: $(cut -d' ' -f1-3 /proc/loadavg)
 EOF
@@ -245,17 +276,16 @@ if [ "$generator_check" = 1 ]; then
   gen_server_before=$(cpu_ticks "$server_pid")
   children_cpu_to gen_before
   seconds=$((duration < 10 ? duration : 10))
-  LOAD_PATH=/healthz SLACK_SIGNING_SECRET=$secret "${wrk_cpu[@]}" wrk -t"$wrk_threads" -c"$conns" \
-    -d"${seconds}s" -s "$here/case_new.lua" "http://127.0.0.1:$port" -- "$dir" "gen-$$" >"$dir/wrk.txt" 2>&1 ||
-    { cat "$dir/wrk.txt" >&2; die "wrk failed"; }
+  SLACK_SIGNING_SECRET=$secret generate /healthz "$conns" "$seconds" 1 "$dir" "gen-$$" "$port" >"$dir/generator.txt" 2>&1 ||
+    { cat "$dir/generator.txt" >&2; die "$generator failed"; }
   children_cpu_to gen_after
   gen_server_after=$(cpu_ticks "$server_pid")
   stop_server "$dir"
-  gen_rps=$(grep '^LOAD ' "$dir/wrk.txt" | tr ' ' '\n' | awk -F= '$1 == "rps" {print $2}')
+  gen_rps=$(grep '^LOAD ' "$dir/generator.txt" | tr ' ' '\n' | awk -F= '$1 == "rps" {print $2}')
   gen_pct=$(awk -v a="$gen_before" -v b="$gen_after" -v s="$seconds" 'BEGIN { printf "%.0f", 100 * (b - a) / s }')
   gen_server_pct=$(awk -v t="$((gen_server_after - gen_server_before))" -v hz="$ticks" -v s="$seconds" \
     'BEGIN { printf "%.0f", 100 * t / hz / s }')
-  generator_line="generator check: $gen_rps signed requests/s to casebot's POST /healthz (405) at c=$conns, wrk using $gen_pct% of a CPU, the server $gen_server_pct%"
+  generator_line="generator check: $gen_rps signed requests/s to casebot's POST /healthz (405) at c=$conns, $generator using $gen_pct% of a CPU, the server $gen_server_pct%"
   echo "  $generator_line"
 fi
 
@@ -263,7 +293,7 @@ for sync in $syncs; do
   echo
   echo "synchronous=${sync^^}: best of $repeats run(s) per configuration, by requests/s"
   echo
-  echo "| connections | requests/s | p50 | p99 | peak RSS | server CPU | wrk CPU | acknowledged / on disk |"
+  echo "| connections | requests/s | p50 | p99 | peak RSS | server CPU | generator CPU | acknowledged / on disk |"
   echo "|---:|---:|---:|---:|---:|---:|---:|---|"
   for conns in $connections; do
     awk -v s="$sync" -v c="$conns" '$1 == s && $2 == c' "$results" | sort -k4,4nr | head -1 |
@@ -273,7 +303,7 @@ for sync in $syncs; do
 done
 echo
 echo "CPU: percent of one CPU used over the run (server, load generator); $(nproc) CPUs in all;"
-if [ "$pin" = split ]; then echo "server pinned to CPU 0, wrk to CPU 1."; else echo "server and wrk share every CPU (not pinned)."; fi
+if [ "$pin" = split ]; then echo "server pinned to CPU 0, the generator to CPU 1."; else echo "server and generator share every CPU (not pinned)."; fi
 [ -z "$generator_line" ] || echo "$generator_line"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if grep -q ' FAIL$' "$results"; then
