@@ -226,7 +226,7 @@ void draft::fire(const alarm& a)
                                                cal().local_text(due)));
         notify(audience::leads, "breach",
                fmt::format("Breach: {} ({}, {}) missed its {} target of {}, due {}{}; {}. {}", tag,
-                           to_string(c().level), c().customer, what, target, cal().local_text(due),
+                           to_string(c().level), customer_name(c(), ctx_), what, target, cal().local_text(due),
                            late_by(due), who_has_it(c()), c().title));
         break;
     }
@@ -238,8 +238,8 @@ void draft::fire(const alarm& a)
         event(bot_actor, "ping", fmt::format("{} still missing, {} late (ping {})", what, late, clk.pings));
         notify(audience::leads, "ping",
                fmt::format("Still breached: {} ({}, {}) has had no {} for {} past its deadline of {}; {}. {}", tag,
-                           to_string(c().level), c().customer, what, late, cal().local_text(due), who_has_it(c()),
-                           c().title));
+                           to_string(c().level), customer_name(c(), ctx_), what, late, cal().local_text(due),
+                           who_has_it(c()), c().title));
         break;
     }
     case alarm_kind::escalate: {
@@ -248,7 +248,7 @@ void draft::fire(const alarm& a)
         event(bot_actor, "escalated", fmt::format("{} {} late: escalated further", what, late));
         notify(audience::escalation, "escalation",
                fmt::format("Escalation: {} ({}, {}) is {} late on its {} (due {}); {}. {}", tag, to_string(c().level),
-                           c().customer, late, what, cal().local_text(due), who_has_it(c()), c().title));
+                           customer_name(c(), ctx_), late, what, cal().local_text(due), who_has_it(c()), c().title));
         break;
     }
     }

@@ -99,7 +99,7 @@ status "cmd refuses --now in the future" 2 "$casebot" cmd --config "$config" --d
 check "…saying why" "in the future" "$out"
 out=$("$casebot" outbox --config "$config" --db "$db")
 check "the outbox lists what waits" "pending" "$out"
-check "…including the breach" "Breach: #1 (critical, acme)" "$out"
+check "…including the breach" "Breach: #1 (critical, Acme)" "$out"
 
 # A message the platform refused is listed apart, and --retry sends it again.
 sqlite3 "$db" "UPDATE outbox SET state = 'failed', attempts = 20, last_error = 'not_in_channel' WHERE id = 1"
@@ -141,7 +141,7 @@ check "…whose card shows Monday's deadline" "Initial response: Mon 9 Mar 2026 
 check "…reminds before Monday's deadline" "Reminder: #1 (critical) needs its initial response by Mon 9 Mar 2026 09:30 EDT" "$out"
 check "…refuses a customer's claim privately" "Only the support team can use \`claim\`." "$out"
 check "…pings the leads when an update is missed" "#support-leads  casebot:" "$out"
-check "…with the breach" "Breach: #1 (critical, acme) missed its status update target" "$out"
+check "…with the breach" "Breach: #1 (critical, Acme) missed its status update target" "$out"
 check "…and ends closed" "~ State: closed" "$out"
 
 if [ "$failures" -ne 0 ]; then echo "$failures check(s) failed"; exit 1; fi

@@ -843,7 +843,7 @@ TEST_CASE("reminders go out from the scheduler inside the server, and breaches r
         return std::any_of(all.begin(), all.end(), [](auto const& m) { return m.channel == "C0LEADS"; });
     }));
     CHECK(w.bot->run_scheduler_now() == 0);   // nothing twice
-    CHECK(contains(w.posts_in("C0LEADS").at(0).text, "Breach: #1 (critical, acme)"));
+    CHECK(contains(w.posts_in("C0LEADS").at(0).text, "Breach: #1 (critical, Acme)"));
 }
 
 TEST_CASE("a reload adds a customer's channel without a restart")
