@@ -47,9 +47,11 @@ public:
     virtual result<void> delivered_as_new_card(std::int64_t id, wall_time at, std::string_view platform_ref) = 0;
     // Another attempt at `next_attempt`. `in_doubt`: the failed attempt got no answer,
     // so the platform may have the message after all; otherwise the platform said it
-    // did not take it, and the message is no longer in doubt.
-    virtual result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error,
-                                     bool in_doubt) = 0;
+    // did not take it, and the message is no longer in doubt. `counted`: the attempt
+    // counts toward max_attempts; one the platform only rate-limited (it said when to
+    // come back) does not, so a burst of 429s gives nothing up and grows no backoff.
+    virtual result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error, bool in_doubt,
+                                     bool counted) = 0;
     virtual result<void> failed(std::int64_t id, wall_time at, std::string_view error) = 0;
 };
 

@@ -1967,12 +1967,12 @@ result<void> sqlite_store::attempting(std::int64_t id, wall_time at)
 }
 
 constexpr std::string_view retry_later_sql =
-    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3, "
+    "UPDATE outbox SET attempts = attempts + ?5, next_attempt_at = ?2, last_error = ?3, "
     "in_doubt_since = CASE WHEN ?4 = 1 THEN in_doubt_since END "
     "WHERE id = ?1 AND state = 'pending'";
 
 result<void> sqlite_store::retry_later(std::int64_t id, wall_time next_attempt, std::string_view error,
-                                       bool in_doubt)
+                                       bool in_doubt, bool counted)
 {
     return write([&]() -> result<void> {
         auto st = db_->prepare(retry_later_sql);
@@ -1982,6 +1982,7 @@ result<void> sqlite_store::retry_later(std::int64_t id, wall_time next_attempt, 
         st->bind_time(2, next_attempt);
         st->bind_text(3, error);
         st->bind_bool(4, in_doubt);
+        st->bind_int(5, counted ? 1 : 0);
         if (auto done = st->run(); !done)
             return done;
         if (db_->changes() == 0)

@@ -162,8 +162,8 @@ public:
     // Counts a failed attempt, records `error` and schedules the next attempt; the
     // message stays in doubt if `in_doubt`, else it no longer is. No effect on a
     // message that is no longer pending (not_found for an unknown id).
-    result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error,
-                             bool in_doubt) override;
+    result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error, bool in_doubt,
+                             bool counted) override;
     // Counts a failed attempt and gives up on the message for good; no effect on a
     // message that is no longer pending (not_found for an unknown id).
     result<void> failed(std::int64_t id, wall_time at, std::string_view error) override;

@@ -327,7 +327,10 @@ bool delivery_worker::record(const outbox_entry& e, const send_outcome& outcome,
         break;
     }
     case send_outcome::kind::retry: {
-        bool const many = e.attempts + 1 >= options_.max_attempts;
+        // Told when to come back (a 429's Retry-After), the platform only paced us: that
+        // attempt is no failure of the message and does not count toward max_attempts.
+        bool const counted = !outcome.retry_after;
+        bool const many = counted && e.attempts + 1 >= options_.max_attempts;
         if (many && outcome.gives_up) {
             (void)box_.failed(m.id, now, outcome.error);
             log_->error("delivery: gave up on {} after {} attempts: {} (`casebot outbox --retry {}` sends it again "
@@ -340,7 +343,7 @@ bool delivery_worker::record(const outbox_entry& e, const send_outcome& outcome,
         auto const wait = outcome.retry_after ? *outcome.retry_after : backoff(e.attempts);
         if (outcome.retry_after)
             pace.blocked_until = clock_.monotonic() + *outcome.retry_after;
-        (void)box_.retry_later(m.id, now + wait, outcome.error, outcome.in_doubt);
+        (void)box_.retry_later(m.id, now + wait, outcome.error, outcome.in_doubt, counted);
         // Nothing is dropped for an outage or a refused token; past max_attempts it is loud.
         log_->log(many ? spdlog::level::err : spdlog::level::warn, "delivery: {} not accepted ({}){}; retrying in {}s",
                   describe(m), outcome.error,

@@ -809,15 +809,21 @@ TEST_CASE("the outbox hands out pending messages oldest first once their attempt
     SUBCASE("a retry waits for its next attempt and remembers why")
     {
         auto const later = created + seconds{60};
-        REQUIRE(store->retry_later(agents, later, "HTTP 429", false).has_value());
+        REQUIRE(store->retry_later(agents, later, "HTTP 503", false, true).has_value());
         CHECK(ids_of_outbox(store->pending(created, 10).value()) == std::vector<std::int64_t>{card, breach});
         auto const again = store->pending(later, 10).value();
         REQUIRE(again.size() == 3);
         CHECK(again[1].message.id == agents);
         CHECK(again[1].attempts == 1);
         CHECK(again[1].next_attempt_at == later);
-        CHECK(again[1].last_error == "HTTP 429");
-        REQUIRE(store->retry_later(agents, later + seconds{60}, "HTTP 503", false).has_value());
+        CHECK(again[1].last_error == "HTTP 503");
+        // Rate-limited: it waits and remembers why, but the attempt does not count.
+        REQUIRE(store->retry_later(agents, later + seconds{30}, "HTTP 429", false, false).has_value());
+        auto const limited = store->pending(later + seconds{30}, 10).value();
+        CHECK(limited[1].attempts == 1);
+        CHECK(limited[1].next_attempt_at == later + seconds{30});
+        CHECK(limited[1].last_error == "HTTP 429");
+        REQUIRE(store->retry_later(agents, later + seconds{60}, "HTTP 503", false, true).has_value());
         CHECK(store->pending(later + seconds{60}, 10).value()[1].attempts == 2);
     }
     SUBCASE("an attempt keeps a message in doubt until an answer settles it")
@@ -826,12 +832,12 @@ TEST_CASE("the outbox hands out pending messages oldest first once their attempt
         REQUIRE(store->attempting(agents, created + seconds{1}).has_value());
         CHECK(store->pending(created, 10).value()[1].in_doubt_since == created + seconds{1});
         // No answer came: still in doubt at its next attempt.
-        REQUIRE(store->retry_later(agents, created, "http_502", true).has_value());
+        REQUIRE(store->retry_later(agents, created, "http_502", true, true).has_value());
         CHECK(store->pending(created, 10).value()[1].in_doubt_since == created + seconds{1});
         // The next attempt got Slack's own refusal: it did not arrive.
         REQUIRE(store->attempting(agents, created + seconds{2}).has_value());
         CHECK(store->pending(created, 10).value()[1].in_doubt_since == created + seconds{2});
-        REQUIRE(store->retry_later(agents, created, "ratelimited", false).has_value());
+        REQUIRE(store->retry_later(agents, created, "ratelimited", false, false).has_value());
         CHECK_FALSE(store->pending(created, 10).value()[1].in_doubt_since.has_value());
         // Delivered and failed settle it too.
         REQUIRE(store->attempting(agents, created + seconds{3}).has_value());
@@ -850,7 +856,7 @@ TEST_CASE("the outbox hands out pending messages oldest first once their attempt
         REQUIRE(store->delivered(agents, created + seconds{5}, "999.1").has_value());
         CHECK(ids_of_outbox(store->pending(wall_time::max(), 10).value()) == std::vector<std::int64_t>{card, breach});
         REQUIRE(store->delivered(agents, created + seconds{50}, "999.2").has_value());
-        CHECK(store->retry_later(agents, created + seconds{60}, "late", false).has_value());  // no effect
+        CHECK(store->retry_later(agents, created + seconds{60}, "late", false, true).has_value());  // no effect
         CHECK(store->failed(agents, created + seconds{60}, "late").has_value());       // no effect
         auto const recent = store->recent_outbox(10).value();
         auto const it = std::find_if(recent.begin(), recent.end(), [&](auto const& e) { return e.message.id == agents; });
@@ -873,7 +879,7 @@ TEST_CASE("the outbox hands out pending messages oldest first once their attempt
     SUBCASE("an unknown message is not found")
     {
         CHECK(store->delivered(breach + 100, created, "x").error() == errc::not_found);
-        CHECK(store->retry_later(breach + 100, created, "x", false).error() == errc::not_found);
+        CHECK(store->retry_later(breach + 100, created, "x", false, true).error() == errc::not_found);
         CHECK(store->attempting(breach + 100, created).error() == errc::not_found);
         CHECK(store->failed(breach + 100, created, "x").error() == errc::not_found);
     }

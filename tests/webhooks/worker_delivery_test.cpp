@@ -212,9 +212,10 @@ public:
     {
         return inner_.delivered_as_new_card(id, at, ref);
     }
-    result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error, bool in_doubt) override
+    result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error, bool in_doubt,
+                             bool counted) override
     {
-        return inner_.retry_later(id, next_attempt, error, in_doubt);
+        return inner_.retry_later(id, next_attempt, error, in_doubt, counted);
     }
     result<void> failed(std::int64_t id, wall_time at, std::string_view error) override
     {
@@ -535,7 +536,7 @@ TEST_CASE("a rate limit, an outage or a refused token never loses a message: pas
     o.max_attempts = 3;
     desk d{o};
     d.post("C1", "patient");
-    d.slack.on("patient", retry(1s));   // 429s count, but give nothing up
+    d.slack.on("patient", retry(1s));   // a 429: paced, not counted
     for (int i = 0; i < 5; ++i)
         d.slack.on("patient", retry());
     d.slack.on("patient", refused_outcome_for_token());
@@ -548,7 +549,31 @@ TEST_CASE("a rate limit, an outage or a refused token never loses a message: pas
     CHECK(d.slack.count() == 8);
     auto const e = d.entry("patient");
     CHECK(e.state == delivery_state::delivered);
-    CHECK(e.attempts == 7);
+    CHECK(e.attempts == 6);
+}
+
+TEST_CASE("a rate limit does not count toward max_attempts: a channel refusal after many 429s still gets its tries")
+{
+    auto o = test_options();
+    o.max_attempts = 3;
+    desk d{o};
+    d.post("C1", "busy channel");
+    for (int i = 0; i < 6; ++i)
+        d.slack.on("busy channel", retry(1s));
+    d.slack.on("busy channel", refused_here("not_in_channel"));   // fixed by a person in time
+    d.run();
+    for (int i = 0; i < 6; ++i) {
+        CHECK(d.entry("busy channel").attempts == 0);
+        d.clock.advance(5s);
+        d.run();
+    }
+    CHECK(d.entry("busy channel").state == delivery_state::pending);   // refused once: not given up
+    CHECK(d.entry("busy channel").attempts == 1);
+    CHECK(d.entry("busy channel").next_attempt_at == d.clock.now() + 5s);   // the backoff starts afresh
+    d.clock.advance(5s);
+    d.run();
+    CHECK(d.slack.count() == 8);
+    CHECK(d.entry("busy channel").state == delivery_state::delivered);
 }
 
 TEST_CASE("a message refused for its channel is marked failed after max_attempts")
@@ -1050,7 +1075,7 @@ TEST_CASE("a send whose answer was lost is looked up before it is tried again")
         CHECK(d.slack.sent() == "hello");
         auto const waiting = d.entry("hello");
         CHECK(waiting.in_doubt_since.has_value());   // still in doubt
-        CHECK(waiting.attempts == 2);
+        CHECK(waiting.attempts == 1);   // the look-up was rate-limited: not an attempt that counts
         CHECK(waiting.next_attempt_at == d.clock.now() + 30s);
         d.slack.on_lookup({earlier_attempt::kind::unknowable, "", std::nullopt, "cannot be asked"});
         d.clock.advance(30s);
