@@ -159,8 +159,8 @@ public:
     // Marks the message in doubt since `at` (see bot::outbox); no effect on a message
     // that is no longer pending (not_found for an unknown id).
     result<void> attempting(std::int64_t id, wall_time at) override;
-    // Counts a failed attempt, records `error` and schedules the next attempt; the
-    // message stays in doubt if `in_doubt`, else it no longer is. No effect on a
+    // Counts a failed attempt if `counted`, records `error` and schedules the next attempt;
+    // the message stays in doubt if `in_doubt`, else it no longer is. No effect on a
     // message that is no longer pending (not_found for an unknown id).
     result<void> retry_later(std::int64_t id, wall_time next_attempt, std::string_view error, bool in_doubt,
                              bool counted) override;

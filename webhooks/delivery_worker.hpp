@@ -43,6 +43,10 @@ struct send_outcome {
     // retry only: no answer came (the connection broke, a gateway answered 5xx), so
     // the platform may have taken the message after all.
     bool in_doubt = false;
+    // retry only: the platform paced us (HTTP 429 with a Retry-After of a second or
+    // more) and did nothing with the message: the attempt does not count toward
+    // max_attempts, so a burst of rate limits gives nothing up and grows no backoff.
+    bool rate_limited = false;
     // retry only: a refusal that only a person can lift in that one channel (invite the
     // bot, unarchive the channel), which may never happen: tried max_attempts times,
     // then marked failed (`casebot outbox --retry` sends it again). Every other retry
@@ -86,6 +90,7 @@ struct delivery_options {
     std::chrono::seconds max_retry{15 * 60};  // and stops growing here
     // After this many attempts a message still not accepted is logged as an error at
     // each retry, and one refused for its channel (send_outcome::gives_up) is marked failed.
+    // Rate limits (send_outcome::rate_limited) are not counted.
     int max_attempts = 20;
     std::size_t per_channel = 20;             // messages read per channel per round (its queue's head)
     std::chrono::milliseconds channel_interval{1000};   // one message per channel per interval…

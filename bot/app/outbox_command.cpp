@@ -30,7 +30,8 @@ void print_entry(const outbox_entry& e)
 {
     fmt::print("#{} {} {} {} → {}: {}\n", e.message.id, state_name(e.state), format_utc(e.created_at), e.message.kind,
                render_destination(e.message.to, e.message.case_ref), render_message_text(e.message));
-    if (e.attempts > 0)
+    // A message only rate-limited so far has no counted attempt, but waits and says why.
+    if (e.attempts > 0 || !e.last_error.empty())
         fmt::print("    {} attempt{}{}{}\n", e.attempts, e.attempts == 1 ? "" : "s",
                    e.state == delivery_state::pending ? ", next " + format_utc(e.next_attempt_at) : std::string{},
                    e.last_error.empty() ? "" : ": " + for_terminal(e.last_error));

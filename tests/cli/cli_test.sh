@@ -101,6 +101,11 @@ out=$("$casebot" outbox --config "$config" --db "$db")
 check "the outbox lists what waits" "pending" "$out"
 check "…including the breach" "Breach: #1 (critical, Acme)" "$out"
 
+# A message only rate-limited so far has no counted attempt, but says why it waits.
+sqlite3 "$db" "UPDATE outbox SET attempts = 0, next_attempt_at = 1773061200, last_error = 'ratelimited' WHERE id = 1"
+out=$("$casebot" outbox --config "$config" --db "$db")
+check "a message only rate-limited says why it waits" "0 attempts, next 2026-03-09T13:00:00Z: ratelimited" "$out"
+
 # A message the platform refused is listed apart, and --retry sends it again.
 sqlite3 "$db" "UPDATE outbox SET state = 'failed', attempts = 20, last_error = 'not_in_channel' WHERE id = 1"
 out=$("$casebot" outbox --config "$config" --db "$db")

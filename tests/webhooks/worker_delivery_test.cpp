@@ -43,9 +43,12 @@ send_outcome delivered(std::string ref)
     return {send_outcome::kind::delivered, std::move(ref), std::nullopt, ""};
 }
 
+// With a Retry-After: the platform's rate limit (HTTP 429); without: a server error.
 send_outcome retry(std::optional<seconds> retry_after = std::nullopt)
 {
-    return {send_outcome::kind::retry, "", retry_after, retry_after ? "ratelimited" : "server error"};
+    send_outcome out{send_outcome::kind::retry, "", retry_after, retry_after ? "ratelimited" : "server error"};
+    out.rate_limited = retry_after.has_value();
+    return out;
 }
 
 // A refusal for the channel that a person may lift (not_in_channel, …).
@@ -576,6 +579,28 @@ TEST_CASE("a rate limit does not count toward max_attempts: a channel refusal af
     CHECK(d.entry("busy channel").state == delivery_state::delivered);
 }
 
+TEST_CASE("a server error that says when to come back is an attempt that counts, unlike a rate limit")
+{
+    auto o = test_options();
+    o.max_attempts = 2;
+    desk d{o};
+    d.post("C1", "outage");
+    send_outcome unavailable{send_outcome::kind::retry, "", 7s, "http_503"};   // a 503 with Retry-After
+    unavailable.in_doubt = true;
+    d.slack.on("outage", unavailable);
+    d.slack.on("outage", retry(7s));   // then a 429
+    d.run();
+    CHECK(d.entry("outage").attempts == 1);
+    CHECK(d.entry("outage").next_attempt_at == d.clock.now() + 7s);
+    d.clock.advance(7s);
+    d.run();
+    CHECK(d.entry("outage").attempts == 1);
+    CHECK(d.entry("outage").last_error == "ratelimited");
+    d.clock.advance(7s);
+    d.run();
+    CHECK(d.entry("outage").state == delivery_state::delivered);
+}
+
 TEST_CASE("a message refused for its channel is marked failed after max_attempts")
 {
     auto o = test_options();
@@ -1075,7 +1100,7 @@ TEST_CASE("a send whose answer was lost is looked up before it is tried again")
         CHECK(d.slack.sent() == "hello");
         auto const waiting = d.entry("hello");
         CHECK(waiting.in_doubt_since.has_value());   // still in doubt
-        CHECK(waiting.attempts == 1);   // the look-up was rate-limited: not an attempt that counts
+        CHECK(waiting.attempts == 2);
         CHECK(waiting.next_attempt_at == d.clock.now() + 30s);
         d.slack.on_lookup({earlier_attempt::kind::unknowable, "", std::nullopt, "cannot be asked"});
         d.clock.advance(30s);
