@@ -170,8 +170,7 @@ std::string target_text(const case_record& c, sla_kind k, const program& p)
 
 std::string customer_name(const case_record& c, const domain_context& ctx)
 {
-    auto const* org = ctx.people ? ctx.people->customer(c.customer) : nullptr;
-    return org && !org->name.empty() ? org->name : c.customer;
+    return ctx.people ? ctx.people->customer_name(c.customer) : c.customer;
 }
 
 std::string who_has_it(const case_record& c)

@@ -36,6 +36,12 @@ const customer_org* directory::customer(std::string_view id) const noexcept
     return it == customers_.end() ? nullptr : &*it;
 }
 
+std::string directory::customer_name(std::string_view id) const
+{
+    auto const* org = customer(id);
+    return org && !org->name.empty() ? org->name : std::string{id};
+}
+
 const person* directory::find_person(std::string_view id) const noexcept
 {
     auto it = std::find_if(people_.begin(), people_.end(), [&](auto const& p) { return p.id == id; });

@@ -71,6 +71,9 @@ public:
     const team_identity& team() const noexcept { return team_; }
 
     const customer_org* customer(std::string_view id) const noexcept;
+    // The customer as people read it: its configured name, or its id when it has none
+    // or is not configured.
+    std::string customer_name(std::string_view id) const;
     const person* find_person(std::string_view id) const noexcept;
     const person* person_on(platform where, std::string_view platform_user) const noexcept;
     const channel_link* channel(platform where, std::string_view channel_id) const noexcept;

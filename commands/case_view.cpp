@@ -10,11 +10,10 @@ namespace bot::commands {
 std::vector<reply_field> case_fields(const case_record& c, wall_time now, const program& rules,
                                      const directory& people)
 {
-    auto const* org = people.customer(c.customer);
     std::vector<reply_field> f{
         {"Case", case_tag(c.id)},
         {"Title", c.title},
-        {"Customer", org ? org->name : c.customer},
+        {"Customer", people.customer_name(c.customer)},
         {"State", std::string{to_string(c.state)}},
         {"Severity", std::string{to_string(c.level)}},
         {"Category", std::string{to_string(c.kind)}},
@@ -34,7 +33,6 @@ std::vector<reply_field> case_fields(const case_record& c, wall_time now, const 
 
 std::string case_line(const case_record& c, wall_time now, const program& rules, const directory& people)
 {
-    auto const* org = people.customer(c.customer);
     std::string clock;
     if (c.state == case_state::open)
         clock = "initial response " + deadline_text(c, sla_kind::initial_response, now, rules);
@@ -43,7 +41,7 @@ std::string case_line(const case_record& c, wall_time now, const program& rules,
     else
         clock = "no clock";
     return fmt::format("{} · {} · {} · {} · {} · {}{} · {}", case_tag(c.id), to_string(c.level), to_string(c.kind),
-                       org ? org->name : c.customer, to_string(c.state), clock,
+                       people.customer_name(c.customer), to_string(c.state), clock,
                        c.assignee.empty() ? "" : " · " + c.assignee_name, c.title);
 }
 

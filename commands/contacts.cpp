@@ -31,6 +31,7 @@ result<reply> contacts(const command& cmd, const invocation& in, context& ctx)
     if (customer.empty())
         return reply::refusal("I can't tell which organisation you are with.");
 
+    auto const org = ctx.people.customer_name(customer);
     switch (cmd.contacts) {
     case contacts_op::list: {
         auto found = ctx.cases.contacts(customer);
@@ -39,8 +40,8 @@ result<reply> contacts(const command& cmd, const invocation& in, context& ctx)
         if (found->empty())
             return reply::info(fmt::format("{} has no notification contacts yet. Add one with `contacts add "
                                            "<address> [name]`.",
-                                           customer));
-        std::string text = fmt::format("Notification contacts for {}:", customer);
+                                           org));
+        std::string text = fmt::format("Notification contacts for {}:", org);
         for (auto const& c : *found)
             text += fmt::format("\n  {}{}", c.address, c.name.empty() ? "" : " (" + c.name + ")");
         return reply::info(std::move(text));
@@ -56,15 +57,15 @@ result<reply> contacts(const command& cmd, const invocation& in, context& ctx)
         auto added = ctx.cases.add_contact({customer, cmd.target, cmd.text, in.who.id, ctx.clock.now()});
         if (!added)
             return added.error();
-        return *added ? reply::ok(fmt::format("Added {} to {}'s notification contacts.", cmd.target, customer))
-                      : reply::info(fmt::format("{} is already a contact of {}.", cmd.target, customer));
+        return *added ? reply::ok(fmt::format("Added {} to {}'s notification contacts.", cmd.target, org))
+                      : reply::info(fmt::format("{} is already a contact of {}.", cmd.target, org));
     }
     case contacts_op::remove: {
         auto removed = ctx.cases.remove_contact(customer, cmd.target);
         if (!removed)
             return removed.error();
-        return *removed ? reply::ok(fmt::format("Removed {} from {}'s notification contacts.", cmd.target, customer))
-                        : reply::info(fmt::format("{} is not a contact of {}.", cmd.target, customer));
+        return *removed ? reply::ok(fmt::format("Removed {} from {}'s notification contacts.", cmd.target, org))
+                        : reply::info(fmt::format("{} is not a contact of {}.", cmd.target, org));
     }
     }
     return reply::info("");

@@ -40,8 +40,7 @@ result<reply> list(const command& cmd, const invocation& in, context& ctx)
 
     auto const now = ctx.clock.now();
     auto const count = found->size() > max_listed ? std::string{"The first 50"} : std::to_string(found->size());
-    auto const* org = q.customer ? ctx.people.customer(*q.customer) : nullptr;
-    auto const for_customer = !q.customer ? std::string{} : " for " + (org ? org->name : *q.customer);
+    auto const for_customer = q.customer ? " for " + ctx.people.customer_name(*q.customer) : std::string{};
     std::string text;
     if (cmd.scope == list_scope::mine)   // assigned to or opened by the asker
         text = found->empty() ? fmt::format("You have no open cases{}.", for_customer)
