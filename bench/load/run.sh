@@ -230,9 +230,12 @@ run_once() {
   missing=$(sqlite3 "$dir/check.db" "CREATE TABLE acked (id INTEGER);" ".import --csv $dir/acked.txt acked" \
     "ATTACH '$dir/cases.db' AS c;" "SELECT count(*) FROM acked WHERE id NOT IN (SELECT id FROM c.cases);")
 
+  # A run that measured nothing, or lost a connection or an answer, fails too.
+  local errors=$((m[err_timeout] + m[err_read] + m[err_write] + m[err_connect]))
   local verdict=ok
   if [ "${m[opened]}" -ne "$on_disk" ] || [ "$missing" -ne 0 ] || [ "$dup_acked" -ne 0 ] ||
-     [ "$dup_titles" -ne 0 ] || [ "${m[non_200]}" -ne 0 ] || [ "${m[other_ok]}" -ne 0 ]; then
+     [ "$dup_titles" -ne 0 ] || [ "${m[non_200]}" -ne 0 ] || [ "${m[other_ok]}" -ne 0 ] ||
+     [ "${m[requests]}" -eq 0 ] || [ "$errors" -ne 0 ]; then
     verdict=FAIL
   fi
   local server_pct generator_pct
@@ -241,7 +244,7 @@ run_once() {
     'BEGIN { printf "%.0f", 100 * t / hz / s }')
   generator_pct=$(awk -v a="$generator_before" -v b="$generator_after" -v s="$duration" 'BEGIN { printf "%.0f", 100 * (b - a) / s }')
   printf '%s %s %s %s %s %s %s %s %s %s %s %s %s %s %s\n' "$sync" "$conns" "$n" "${m[rps]}" "${m[p50_us]}" "${m[p99_us]}" \
-    "$hwm" "${m[opened]}" "$on_disk" "$missing" "${m[stand_in]}" "$((m[err_timeout] + m[err_read] + m[err_write] + m[err_connect]))" \
+    "$hwm" "${m[opened]}" "$on_disk" "$missing" "${m[stand_in]}" "$errors" \
     "$server_pct" "$generator_pct" "$verdict" >> "$results"
   printf '  %-6s c=%-3s run %s: %6s req/s  p50 %5.2f ms  p99 %6.2f ms  peak RSS %4d MB  acked %s, on disk %s, missing %s  [%s]\n' \
     "$sync" "$conns" "$n" "${m[rps]}" "$(awk -v u="${m[p50_us]}" 'BEGIN{print u/1000}')" \
@@ -307,8 +310,9 @@ if [ "$pin" = split ]; then echo "server pinned to CPU 0, the generator to CPU 1
 [ -z "$generator_line" ] || echo "$generator_line"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 if grep -q ' FAIL$' "$results"; then
-  echo "FAILED: a run answered something other than 'Opened #N', or its acknowledged cases and the" >&2
-  echo "cases on disk differ (sync conns run rps p50 p99 hwm acked on_disk missing stand_in errors cpu cpu):" >&2
+  echo "FAILED: a run answered nothing, or something other than 'Opened #N', lost a connection or an answer," >&2
+  echo "or its acknowledged cases and the cases on disk differ" >&2
+  echo "(sync conns run rps p50 p99 hwm acked on_disk missing stand_in errors cpu cpu):" >&2
   grep ' FAIL$' "$results" >&2
   exit 1
 fi
