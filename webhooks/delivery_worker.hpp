@@ -57,6 +57,13 @@ struct send_outcome {
     bool new_card = false;
 };
 
+// Whether a platform's answer is a rate limit in send_outcome::rate_limited's sense:
+// HTTP 429 with a Retry-After of a second or more (Slack's and Teams' senders alike).
+inline bool is_rate_limit(int http_status, const std::optional<std::chrono::seconds>& retry_after)
+{
+    return http_status == 429 && retry_after && *retry_after > std::chrono::seconds{0};
+}
+
 // What the platform knows of an earlier attempt at a message whose answer never came.
 struct earlier_attempt {
     enum class kind {

@@ -57,7 +57,7 @@ send_outcome outcome_of(const slack_call& call, std::string_view ref_key)
     out.what = call.retryable() || fixable || channel || out.in_doubt ? send_outcome::kind::retry
                                                                       : send_outcome::kind::failed;
     out.gives_up = channel && !out.in_doubt;
-    out.rate_limited = call.http_status == 429 && out.retry_after && *out.retry_after > std::chrono::seconds{0};
+    out.rate_limited = is_rate_limit(call.http_status, out.retry_after);
     return out;
 }
 

@@ -23,7 +23,7 @@ send_outcome outcome_of(const teams_call& call)
     // No answer, or a gateway's: the activity may have been posted. Teams cannot be
     // asked (a bot cannot read a channel's messages), so it is sent again.
     out.in_doubt = call.transport_failed || call.http_status >= 500;
-    out.rate_limited = call.http_status == 429 && out.retry_after && *out.retry_after > std::chrono::seconds{0};
+    out.rate_limited = is_rate_limit(call.http_status, out.retry_after);
     return out;
 }
 

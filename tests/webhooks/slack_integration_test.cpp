@@ -537,6 +537,12 @@ TEST_CASE("a 429 and a 500 from Slack are retried until Slack accepts, each mess
     w.command("U0CAROL", "C0ACME", "new normal error Export fails", "T0ACME");
     w.bot->deliver_now();   // 429: held for Retry-After
     CHECK(w.posts_in("C0ACME").empty());
+    // The rate limit is recorded, but it is not an attempt that counts toward max_attempts.
+    auto const waiting = w.bot->store().recent_outbox(10).value();
+    auto const limited = std::find_if(waiting.begin(), waiting.end(),
+                                      [](auto const& e) { return e.last_error == "ratelimited"; });
+    REQUIRE(limited != waiting.end());
+    CHECK(limited->attempts == 0);
     w.clock.advance(std::chrono::seconds{2});
     w.bot->deliver_now();   // 500: backoff
     w.clock.advance(std::chrono::seconds{30});
