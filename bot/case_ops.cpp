@@ -604,27 +604,35 @@ outcome change_category(const case_record& c, const actor& agent, category kind,
             if (c.state == case_state::waiting && c.paused_at)
                 n.paused_business += d.cal().between(*c.paused_at, ctx.now);
             n.paused_at = ctx.now;
+            n.declined_while_waiting = c.state == case_state::waiting;
         }
         n.state = case_state::declined;
         d.notify(audience::case_thread, "declined",
                  fmt::format("{} is now {}. {}{}", case_tag(c.id), to_string(kind), coverage_text(kind, ctx.vendor),
                              lowered));
     } else if (c.state == case_state::declined) {
-        n.state = n.responded_at ? case_state::responded : case_state::open;
+        // A case that was waiting on the customer goes back to waiting for them.
+        bool const back_to_waiting = c.declined_while_waiting && n.responded_at;
+        n.state = back_to_waiting ? case_state::waiting : n.responded_at ? case_state::responded : case_state::open;
+        n.declined_while_waiting = false;
         // The time spent declined owes nothing: each clock resumes with the time it had
         // left, and a target already missed stays missed, breach and pings included (a
         // round trip through a declined category neither wipes a breach nor buys time).
         // A case filed outside the program has no clock yet: it starts now.
         // (A case declined before casebot recorded when has no paused_at: its clocks that
         // were not missed start now, as they used to.)
+        // Waiting again: the status clock stays paused from when the case was declined,
+        // and the customer's answer credits the whole pause (resume_from_waiting).
         n.paused_at.reset();
+        if (back_to_waiting)
+            n.paused_at = c.paused_at.value_or(ctx.now);
         if (!n.initial.anchor || (!c.paused_at && !n.responded_at && !n.initial.breached)) {
             n.initial = sla_clock{};
             n.initial.anchor = ctx.now;
         } else if (!n.responded_at && !n.initial.breached) {
             d.resume_initial_clock(*c.paused_at);
         }
-        if (n.responded_at && !n.status.breached) {
+        if (n.responded_at && !n.status.breached && !back_to_waiting) {
             if (c.paused_at) {
                 n.paused_business += d.cal().between(*c.paused_at, ctx.now);
             } else {
@@ -638,6 +646,8 @@ outcome change_category(const case_record& c, const actor& agent, category kind,
         if (n.initial.due && n.state == case_state::open)
             due = fmt::format(" Initial response {} {}.", *n.initial.due > ctx.now ? "due" : "was due",
                               d.cal().local_text(*n.initial.due));
+        if (back_to_waiting)
+            due = " It waits on the customer again: the status clock stays paused until they answer.";
         d.notify(audience::case_thread, "category",
                  fmt::format("{} is now {} and covered by the Support Program.{}", case_tag(c.id), to_string(kind),
                              due));
@@ -734,6 +744,9 @@ outcome reopen(const case_record& c, const actor& who, const std::string& reason
     auto& n = d.c();
     n.resolved_at.reset();
     n.closed_at.reset();
+    // Reopened by someone who needs more from the team: whatever it was waiting for
+    // before it was declined is no longer what it waits for.
+    n.declined_while_waiting = false;
     if (!is_covered(n.kind)) {
         // Closed while declined: it comes back declined, still outside the program (an
         // agent's `category` brings it in, its clocks resuming as they stood).

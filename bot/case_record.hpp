@@ -62,6 +62,7 @@ struct case_record {
     std::optional<wall_time> closed_at;
     std::optional<wall_time> paused_at;       // set while waiting on the customer, or since it was declined
     std::chrono::seconds paused_business{0};  // business time paused since the status anchor
+    bool declined_while_waiting = false;      // declined while waiting on the customer: it returns waiting
 
     sla_clock initial;                  // creation → initial response
     sla_clock status;                   // last update (or response) → next status update

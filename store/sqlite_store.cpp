@@ -660,14 +660,14 @@ constexpr std::string_view case_columns =
     "created_at, responded_at, updated_at, resolved_at, closed_at, paused_at, paused_business, "
     "initial_anchor, initial_due, initial_reminded, initial_breached, initial_pings, initial_escalated, "
     "status_anchor, status_due, status_reminded, status_breached, status_pings, status_escalated, "
-    "request_severity, request_by, request_reason, request_at, next_alarm_at, version";
-constexpr int case_column_count = 39;
+    "request_severity, request_by, request_reason, request_at, next_alarm_at, declined_while_waiting, version";
+constexpr int case_column_count = 40;
 
 constexpr std::string_view select_head = "SELECT ";
 constexpr std::string_view from_cases = " FROM cases ";
 constexpr std::string_view select_cases = join_sql<select_head, case_columns, from_cases>;
 
-// Binds the case as parameters ?1 … ?39 in case_columns order, with `version` last.
+// Binds the case as parameters ?1 … ?40 in case_columns order, with `version` last.
 void bind_case(statement& st, const case_record& c, std::int64_t version)
 {
     auto bind_clock = [&](int first, const sla_clock& k) {
@@ -711,6 +711,7 @@ void bind_case(statement& st, const case_record& c, std::int64_t version)
             st.bind_null(i);
     }
     st.bind_time(38, c.next_alarm_at);
+    st.bind_bool(39, c.declined_while_waiting);
     st.bind_int(case_column_count, version);
 }
 
@@ -764,7 +765,8 @@ result<case_record> read_case(const statement& st)
         c.pending_request = severity_request{*requested, st.text(34), st.text(35), st.time(36)};
     }
     c.next_alarm_at = st.optional_time(37);
-    c.version = st.integer(38);
+    c.declined_while_waiting = st.boolean(38);
+    c.version = st.integer(39);
     return c;
 }
 
@@ -1462,7 +1464,7 @@ result<std::vector<case_event>> sqlite_store::history(case_id id)
 constexpr std::string_view insert_case_head = "INSERT INTO cases (";
 constexpr std::string_view insert_case_tail =
     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, "
-    "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39) "
+    "?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40) "
     "ON CONFLICT (id) DO NOTHING";
 constexpr std::string_view insert_case_sql = join_sql<insert_case_head, case_columns, insert_case_tail>;
 
@@ -1470,7 +1472,7 @@ constexpr std::string_view insert_case_sql = join_sql<insert_case_head, case_col
 // index entry for every column in the SET list (and every partial index whose WHERE
 // names one), changed or not, and a scheduler pass changes little more than
 // next_alarm_at. One statement per combination of changed
-// indexed columns, built at compile time. Parameters as bind_case(), ?40 the expected
+// indexed columns, built at compile time. Parameters as bind_case(), ?41 the expected
 // version. The origin thread and card_ref are learned at delivery: an update that
 // carries them empty keeps the stored ones.
 enum update_part : unsigned {
@@ -1491,7 +1493,7 @@ constexpr std::string_view update_head =
     "initial_pings = ?26, initial_escalated = ?27, "
     "status_anchor = ?28, status_due = ?29, status_reminded = ?30, "
     "status_pings = ?32, status_escalated = ?33, "
-    "request_severity = ?34, request_by = ?35, request_reason = ?36, request_at = ?37, version = ?39";
+    "request_severity = ?34, request_by = ?35, request_reason = ?36, request_at = ?37, declined_while_waiting = ?39, version = ?40";
 constexpr std::string_view set_alarm_sql = ", next_alarm_at = ?38";
 constexpr std::string_view set_state_sql = ", state = ?11";
 constexpr std::string_view set_customer_sql = ", customer = ?2";
@@ -1501,7 +1503,7 @@ constexpr std::string_view set_card_sql = ", card_ref = coalesce(nullif(?6, ''),
 constexpr std::string_view set_people_sql = ", opened_by = ?12, assignee = ?13";
 constexpr std::string_view set_breach_sql = ", initial_breached = ?25, status_breached = ?31";
 constexpr std::string_view set_nothing = "";
-constexpr std::string_view update_where = " WHERE id = ?1 AND version = ?40";
+constexpr std::string_view update_where = " WHERE id = ?1 AND version = ?41";
 
 template <unsigned Parts>
 constexpr std::string_view update_case_sql =

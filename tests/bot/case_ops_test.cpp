@@ -555,6 +555,45 @@ TEST_CASE("a case declined and brought back resumes its clocks where they stood,
     CHECK(*in.after.status.due == utc("2026-03-17T14:00:00Z"));   // a business day later than 16 Mar
 }
 
+TEST_CASE("a case declined while waiting on the customer comes back waiting, its status clock still paused")
+{
+    auto c = opened(severity::normal, category::error, utc("2026-03-09T13:00:00Z"));   // Mon 09:00 EDT
+    c = changed(claim(c, ana(), at("2026-03-09T14:00:00Z"))).after;   // weekly update: 45h from Mon 10:00
+    c = changed(request_info(c, ana(), "Which build?", at("2026-03-09T16:00:00Z"))).after;  // Mon 12:00: 43h left
+    REQUIRE(c.state == case_state::waiting);
+
+    auto const out = changed(change_category(c, ana(), category::work_order, at("2026-03-09T18:00:00Z")));
+    CHECK(out.after.state == case_state::declined);
+    CHECK(out.after.declined_while_waiting);
+    auto const back = changed(change_category(out.after, ana(), category::error, at("2026-03-10T14:00:00Z")));
+    CHECK(back.after.state == case_state::waiting);
+    CHECK_FALSE(back.after.declined_while_waiting);
+    CHECK_FALSE(back.after.next_alarm_at);   // nothing is owed while the customer is asked
+    CHECK(status_of(back.after, sla_kind::status_update, utc("2026-03-10T14:00:00Z"), default_program()) ==
+          clock_status::paused);
+    CHECK(remaining_when_paused(back.after, default_program()) == std::chrono::hours{43});
+    auto const said = std::find_if(back.notices.begin(), back.notices.end(),
+                                   [](auto const& n) { return n.kind == "category"; });
+    REQUIRE(said != back.notices.end());
+    CHECK(said->text == "#1 is now error and covered by the Support Program. It waits on the customer again: the "
+                        "status clock stays paused until they answer.");
+
+    // The customer answers Tue 12:00: the whole span since Mon 12:00, waiting and
+    // declined, owes nothing (9 business hours), so the 43h left run to Tue 17 Mar 10:00 EDT.
+    auto const answered = changed(reply(back.after, carol(), "Build 4.2.1", at("2026-03-10T16:00:00Z")));
+    CHECK(answered.after.state == case_state::responded);
+    CHECK(answered.after.paused_business == std::chrono::hours{9});
+    CHECK(*answered.after.status.due == utc("2026-03-17T14:00:00Z"));
+
+    // Closed while declined and reopened: the reopening asks the team, not the customer.
+    auto const closed = changed(close(out.after, ana(), at("2026-03-09T18:30:00Z"))).after;
+    auto const reopened = changed(reopen(closed, carol(), "still broken", at("2026-03-10T13:00:00Z"))).after;
+    CHECK(reopened.state == case_state::declined);
+    CHECK_FALSE(reopened.declined_while_waiting);
+    CHECK(changed(change_category(reopened, ana(), category::error, at("2026-03-10T14:00:00Z"))).after.state ==
+          case_state::responded);
+}
+
 TEST_CASE("a case closed before anyone responded owes its initial response when reopened")
 {
     auto const c = opened(severity::critical, category::error, utc("2026-03-09T13:00:00Z"));   // due 10:00 EDT

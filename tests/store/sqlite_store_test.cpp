@@ -219,6 +219,7 @@ case_record full_case(case_id id)
     c.closed_at = utc("2025-03-06T12:00:05Z");
     c.paused_at = utc("2025-03-04T12:00:06Z");
     c.paused_business = seconds{12345};
+    c.declined_while_waiting = true;
     c.initial = {utc("2025-03-03T15:00:01Z"), utc("2025-03-04T15:00:07Z"), true, true, 3, true};
     c.status = {utc("2025-03-04T10:00:03Z"), utc("2025-03-11T10:00:08Z"), true, false, 1, false};
     c.pending_request = severity_request{severity::critical, "bob", "production is down", utc("2025-03-04T09:00:09Z")};
@@ -276,6 +277,7 @@ TEST_CASE("a case round-trips through the store with every field intact")
         after.closed_at.reset();
         after.paused_at.reset();
         after.paused_business = seconds{0};
+        after.declined_while_waiting = false;
         after.initial = {};
         after.status.pings = 4;
         after.pending_request.reset();
@@ -1356,6 +1358,9 @@ void seed_version(raw_db& raw, int v)
     case 8:
         raw.must("UPDATE outbox SET in_doubt_since = 1741618550");
         return;
+    case 9:
+        raw.must("UPDATE cases SET declined_while_waiting = 1 WHERE id = 7");
+        return;
     case 5:
         raw.must("INSERT INTO conversation_refs (platform, channel, service_url, conversation_id, tenant_id, seen_at) "
                  "VALUES ('teams', '19:globex', 'https://smba.example/amer/', '19:globex', 'tenant-g', 1741014000)");
@@ -1382,6 +1387,7 @@ void check_seeded(sqlite_store& store, int v)
         CHECK(c.pending_request->level == severity::critical);
         CHECK(c.next_alarm_at == bot::wall_time{seconds{1741618500}});
         CHECK(c.version == 3);
+        CHECK(c.declined_while_waiting == (v >= 9));   // older cases were never marked
         CHECK(store.history(7).value().size() == 1);
         auto const queued = store.pending(wall_time::max(), 10).value();
         REQUIRE(queued.size() == 1);
