@@ -241,6 +241,58 @@ json::array case_card_blocks(const case_record& c, wall_time now, const program&
     return blocks;
 }
 
+std::string plain_text_of(const json::array& blocks)
+{
+    std::vector<std::string> lines;
+    // A text object's words: mrkdwn as it is, plain_text escaped so that it reads the same.
+    auto const words = [](const json::value& v) -> std::string {
+        auto const* o = v.if_object();
+        auto const* text = o ? o->if_contains("text") : nullptr;
+        if (!text || !text->is_string())
+            return {};
+        auto const* type = o->if_contains("type");
+        bool const plain = type && type->is_string() && type->get_string() == "plain_text";
+        std::string_view const raw = text->get_string();
+        return plain ? escape_mrkdwn(raw) : std::string{raw};
+    };
+    auto const add = [&](std::string line) {
+        if (!line.empty())
+            lines.push_back(std::move(line));
+    };
+    for (auto const& b : blocks) {
+        auto const* block = b.if_object();
+        if (!block)
+            continue;
+        auto const* type = block->if_contains("type");
+        std::string_view const kind = type && type->is_string() ? std::string_view{type->get_string()} : "";
+        if (kind == "header") {
+            if (auto const text = words(block->contains("text") ? block->at("text") : json::value{}); !text.empty())
+                add("*" + text + "*");
+        } else if (kind == "section") {
+            if (auto const* text = block->if_contains("text"))
+                add(words(*text));
+            if (auto const* fields = block->if_contains("fields"); fields && fields->is_array())
+                for (auto const& f : fields->get_array()) {
+                    auto field = words(f);   // "*Name*\nvalue" on the card: one line, "*Name*: value"
+                    if (auto const nl = field.find('\n'); nl != std::string::npos)
+                        field.replace(nl, 1, ": ");
+                    add(std::move(field));
+                }
+        } else if (kind == "context") {
+            std::string line;
+            if (auto const* elements = block->if_contains("elements"); elements && elements->is_array())
+                for (auto const& e : elements->get_array())
+                    if (auto text = words(e); !text.empty())
+                        line += (line.empty() ? "" : " · ") + text;
+            add(std::move(line));
+        }
+    }
+    std::string out;
+    for (auto const& line : lines)
+        out += (out.empty() ? "" : "\n") + line;
+    return clip(std::move(out), 39000);
+}
+
 std::string slack_text(const outbound_message& m)
 {
     std::string out;

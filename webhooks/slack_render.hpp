@@ -42,6 +42,11 @@ boost::json::object slack_reply(const commands::reply& r);
 boost::json::array case_card_blocks(const case_record& c, wall_time now, const program& rules,
                                     const directory& people);
 
+// The words of a message's blocks as mrkdwn, one line each (a header in bold, section
+// texts and fields, context lines; buttons and menus dropped): what is sent instead
+// when Slack refuses the blocks. Empty when they hold no words.
+std::string plain_text_of(const boost::json::array& blocks);
+
 // Mentions first (<@U…>, <!subteam^S…>), then the text, escaped but for the people,
 // channels and links it names (escape_mrkdwn_keeping_links).
 std::string slack_text(const outbound_message& m);

@@ -33,6 +33,27 @@ bool card_is_gone(std::string_view error)
     return error == "message_not_found";
 }
 
+// Slack refused the message's Block Kit layout (a field past its length limit, a block
+// Slack no longer accepts): the words alone still reach people, so the same call is
+// made once more without blocks. The text is the whole message in mrkdwn; only the
+// buttons are lost, and the next card refresh tries the blocks again.
+bool blocks_refused(const slack_call& call)
+{
+    return !call.ok && (call.error == "invalid_blocks" || call.error == "invalid_blocks_format");
+}
+
+// `call(text, blocks)` with the message's blocks, then, if Slack refused them, with
+// their words as the text and no blocks.
+template <typename Call>
+slack_call with_text_fallback(const std::string& text, const json::array& blocks, Call call)
+{
+    auto first = call(text, blocks);
+    if (blocks.empty() || !blocks_refused(first))
+        return first;
+    auto words = plain_text_of(blocks);
+    return call(words.empty() ? text : words, json::array{});
+}
+
 constexpr std::array partly_done_errors{std::string_view{"fatal_error"}, std::string_view{"internal_error"}};
 
 send_outcome outcome_of(const slack_call& call, std::string_view ref_key)
@@ -132,12 +153,20 @@ send_outcome slack_sender::send(const outbound_message& m, const case_record* c,
         auto args = slack_post(m, thread, c, now, desk->rules, desk->people);
         json::object const metadata{{"event_type", outbox_event_type},
                                     {"event_payload", outbox_payload(m, queued_at)}};
-        return outcome_of(api_.post_message(m.to.channel, text_of(args), blocks_of(args), thread, metadata), "ts");
+        return outcome_of(with_text_fallback(text_of(args), blocks_of(args),
+                                             [&](const std::string& text, const json::array& blocks) {
+                                                 return api_.post_message(m.to.channel, text, blocks, thread,
+                                                                          metadata);
+                                             }),
+                          "ts");
     };
     // The case's card (c->card_ref), set to the case as it is now.
     auto const update_card = [&] {
         auto args = slack_post(m, {}, c, now, desk->rules, desk->people);
-        return api_.update_message(m.to.channel, c->card_ref, text_of(args), blocks_of(args));
+        return with_text_fallback(text_of(args), blocks_of(args),
+                                  [&](const std::string& text, const json::array& blocks) {
+                                      return api_.update_message(m.to.channel, c->card_ref, text, blocks);
+                                  });
     };
     if (m.kind == "card_update") {
         if (!c)
@@ -159,7 +188,11 @@ send_outcome slack_sender::send(const outbound_message& m, const case_record* c,
         return outcome_of(update_card(), "ts");
     if (!m.to.only_for.empty()) {
         auto args = slack_post(m, m.to.thread, c, now, desk->rules, desk->people);
-        return outcome_of(api_.post_ephemeral(m.to.channel, m.to.only_for, text_of(args), blocks_of(args), m.to.thread),
+        return outcome_of(with_text_fallback(text_of(args), blocks_of(args),
+                                             [&](const std::string& text, const json::array& blocks) {
+                                                 return api_.post_ephemeral(m.to.channel, m.to.only_for, text,
+                                                                            blocks, m.to.thread);
+                                             }),
                           "message_ts");
     }
     return post(m.to.thread);

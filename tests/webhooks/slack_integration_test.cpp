@@ -618,6 +618,29 @@ TEST_CASE("a first card sent again after a refresh posted the card refreshes it 
     CHECK(w.bot->store().find(1).value()->card_ref == card);
 }
 
+TEST_CASE("a card whose blocks Slack refuses goes out as text, its fields written out")
+{
+    slack_world w;
+    w.slack.fail_next("chat.postMessage", 200, std::nullopt, "invalid_blocks");
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Login fails", "1773064800.000100"), "Ev1");
+    REQUIRE(w.delivered([](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [](auto const& m) { return m.channel == "C0ACME"; });
+    }));
+    w.bot->deliver_now();
+    auto const in_thread = w.posts_in("C0ACME");
+    REQUIRE(in_thread.size() == 1);   // the refused post left nothing behind
+    auto const& card = in_thread.front();
+    CHECK(card.blocks.empty());
+    CHECK(card.thread_ts == "1773064800.000100");
+    CHECK(contains(card.text, "*#1 Login fails*"));
+    CHECK(contains(card.text, "*Severity*: "));
+    CHECK(contains(card.text, "*Initial response*: "));
+    CHECK(w.slack.calls("chat.postMessage") >= 2);
+    // Delivered once and for all: the case knows its card, and nothing waits to be sent again.
+    CHECK(w.bot->store().find(1).value()->card_ref == card.ts);
+    CHECK(w.bot->store().pending(bot::wall_time::max(), 10).value().empty());
+}
+
 TEST_CASE("two changes before the next delivery refresh the card once, in place")
 {
     slack_world w;

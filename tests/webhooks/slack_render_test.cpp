@@ -177,3 +177,20 @@ TEST_CASE("the modals carry what their submission needs")
     CHECK(sev.at("callback_id").as_string() == "severity_change");
     CHECK(all_text(sev).find("reason") != std::string::npos);
 }
+
+TEST_CASE("the words of refused blocks are a text of their own, one line each, controls left out")
+{
+    auto const blocks = json::parse(R"([
+        {"type": "header", "text": {"type": "plain_text", "text": "#3 Export <fails> & stops"}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "Support is closed now."}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": "*Severity*\nnormal"},
+                                       {"type": "mrkdwn", "text": "*Assignee*\nunclaimed"}]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": "Acme"}, {"type": "mrkdwn", "text": "Opened: Mon"}]},
+        {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Claim"}}]},
+        {"type": "divider"}
+    ])").as_array();
+    CHECK(plain_text_of(blocks) == "*#3 Export &lt;fails&gt; &amp; stops*\nSupport is closed now.\n*Severity*: normal\n"
+                                   "*Assignee*: unclaimed\nAcme · Opened: Mon");
+    CHECK(plain_text_of(json::array{}).empty());
+    CHECK(plain_text_of(json::parse(R"([{"type": "actions", "elements": []}])").as_array()).empty());
+}
