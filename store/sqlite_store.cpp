@@ -1312,8 +1312,10 @@ result<std::optional<case_record>> sqlite_store::find(case_id id)
     return read_one_case(*st);
 }
 
+// `origin_thread <> ''` lets SQLite use the partial index cases_by_thread.
 constexpr std::string_view where_thread =
-    "WHERE origin_platform = ?1 AND origin_channel = ?2 AND origin_thread = ?3 ORDER BY id LIMIT 1";
+    "WHERE origin_platform = ?1 AND origin_channel = ?2 AND origin_thread = ?3 AND origin_thread <> '' "
+    "ORDER BY id LIMIT 1";
 constexpr std::string_view find_by_thread_sql = join_sql<select_cases, where_thread>;
 // `card_ref <> ''` lets SQLite use the partial index cases_by_card.
 constexpr std::string_view where_card =
@@ -1346,7 +1348,7 @@ result<std::optional<case_record>> sqlite_store::find_by_thread(platform where, 
 constexpr std::string_view where_kw = "WHERE ";
 constexpr std::string_view customer_filter = "customer = ?2 AND ";
 constexpr std::string_view open_filter = "state IN ('open', 'responded', 'waiting')";
-// Two look-ups in the partial indexes of migration 7 rather than one OR, for which
+// Two look-ups in the partial indexes of migrations 7 and 10 rather than one OR, for which
 // SQLite would read every open case. Each index keeps a person's cases in id order,
 // so each look-up stops after the first ?1 (of the customer ?2, when there is one):
 // the cost follows the page listed, not how many cases the person has. INDEXED BY
@@ -1355,7 +1357,8 @@ constexpr std::string_view open_filter = "state IN ('open', 'responded', 'waitin
 constexpr std::string_view mine_filter =
     "?3 <> '' AND id IN ("
     "SELECT id FROM (SELECT id FROM cases INDEXED BY cases_open_by_assignee "
-    "WHERE (state = 'open' OR state = 'responded' OR state = 'waiting') AND assignee = ?3 AND (?2 IS NULL OR customer = ?2) "
+    "WHERE (state = 'open' OR state = 'responded' OR state = 'waiting') AND assignee <> '' AND assignee = ?3 "
+    "AND (?2 IS NULL OR customer = ?2) "
     "ORDER BY id LIMIT ?1) UNION ALL "
     "SELECT id FROM (SELECT id FROM cases INDEXED BY cases_open_by_opener "
     "WHERE (state = 'open' OR state = 'responded' OR state = 'waiting') AND opened_by = ?3 AND (?2 IS NULL OR customer = ?2) "

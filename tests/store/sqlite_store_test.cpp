@@ -1354,6 +1354,7 @@ void seed_version(raw_db& raw, int v)
     case 4:   // an index only: nothing new to seed
     case 6:   // indexes only
     case 7:   // indexes only
+    case 10:  // indexes only
         return;
     case 8:
         raw.must("UPDATE outbox SET in_doubt_since = 1741618550");
