@@ -5,41 +5,141 @@
 
 #include <fmt/format.h>
 
-#include <map>
+#include <algorithm>
+#include <array>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 namespace bot::commands {
 namespace {
 constexpr std::size_t max_listed = 10;
 
-std::string_view kind_name(span_kind k)
+// A stretch during which a clock stood still, and why.
+struct standstill {
+    wall_interval when;
+    std::string_view why;   // "paused" (waiting on the customer), "closed", "declined"
+};
+
+// For a change of category ("question → work-order"), whether the case is in the program after it.
+std::optional<bool> covered_after(const case_event& e)
 {
-    switch (k) {
+    if (e.what != "category")
+        return std::nullopt;
+    auto const space = e.detail.rfind(' ');
+    auto const kind = parse_category(std::string_view{e.detail}.substr(space == std::string::npos ? 0 : space + 1));
+    if (!kind)
+        return std::nullopt;
+    return is_covered(*kind);
+}
+
+// From the history, in order of their start: the spans the case waited on the
+// customer (paused → resumed), and those it spent away from the program, closed
+// (closed → reopened) or declined (filed or reclassified outside it → back in).
+// One still going at `now` ends there.
+std::vector<standstill> standstills(const std::vector<case_event>& history, wall_time now)
+{
+    std::vector<standstill> out;
+    bool waiting = false;
+    wall_time waiting_since{};
+    bool away = false;
+    standstill away_span{};
+    bool closed = false;
+    bool covered = true;
+    for (auto const& e : history) {
+        if (e.what == "paused") {
+            waiting = true;
+            waiting_since = e.at;
+        } else if (e.what == "resumed" && waiting) {
+            out.push_back({{waiting_since, e.at}, "paused"});
+            waiting = false;
+        } else if (e.what == "closed") {
+            closed = true;
+        } else if (e.what == "reopened") {
+            closed = false;
+        } else if (e.what == "declined") {   // filed outside the program
+            covered = false;
+        } else if (auto const in = covered_after(e)) {
+            covered = *in;
+        }
+        bool const away_now = closed || !covered;
+        if (away_now && !away) {
+            away_span = {{e.at, e.at}, closed ? "closed" : "declined"};
+        } else if (!away_now && away) {
+            away_span.when.to = e.at;
+            out.push_back(away_span);
+        }
+        away = away_now;
+    }
+    if (waiting)
+        out.push_back({{waiting_since, std::max(waiting_since, now)}, "paused"});
+    if (away) {
+        away_span.when.to = std::max(away_span.when.from, now);
+        out.push_back(away_span);
+    }
+    std::stable_sort(out.begin(), out.end(), [](auto const& a, auto const& b) { return a.when.from < b.when.from; });
+    return out;
+}
+
+// The name of a span in the listing: a calendar gap, counted time, or why the clock stood still.
+std::string_view span_name(const calendar_span& s, const std::vector<standstill>& still)
+{
+    switch (s.kind) {
     case span_kind::counted: return "counted";
     case span_kind::night: return "night";
     case span_kind::weekend: return "weekend";
     case span_kind::holiday: return "holiday";
-    case span_kind::paused: return "paused";
+    case span_kind::paused:
+        for (auto const& st : still)
+            if (st.when.from <= s.from && s.from < st.when.to)
+                return st.why;
+        return "paused";
     }
     return "?";
 }
 
-// Wall intervals during which the case waited on the customer, from its history.
-std::vector<wall_interval> paused_intervals(const std::vector<case_event>& history, wall_time since)
+std::vector<wall_interval> intervals_of(const std::vector<standstill>& still)
 {
     std::vector<wall_interval> out;
-    bool pausing = false;
-    wall_time start{};
-    for (auto const& e : history) {
-        if (e.what == "paused") {
-            pausing = true;
-            start = e.at;
-        } else if (e.what == "resumed" && pausing) {
-            if (e.at > since)
-                out.push_back({std::max(start, since), e.at});
-            pausing = false;
-        }
-    }
+    for (auto const& st : still)
+        out.push_back(st.when);
     return out;
+}
+
+std::chrono::seconds counted_in(const std::vector<calendar_span>& spans)
+{
+    std::chrono::seconds counted{0};
+    for (auto const& s : spans)
+        if (s.kind == span_kind::counted)
+            counted += s.to - s.from;
+    return counted;
+}
+
+// When the initial response's clock really started. A case that came back from being
+// closed or declined had its start moved later by the time away (case_ops: the time
+// away owes nothing); from the real start, with that time carved out, the arithmetic
+// shows what happened. The start is when the case entered the program: its opening,
+// or the reclassification that brought it in. If counting from there does not come
+// to the target (an older case whose clock restarted), the clock's own start stands.
+wall_time initial_start(const case_record& c, const std::vector<case_event>& history,
+                        const std::vector<standstill>& away, const context& ctx)
+{
+    auto const anchor = *c.initial.anchor;
+    if (away.empty() || !c.initial.due)
+        return anchor;
+    std::optional<wall_time> entered;
+    for (auto const& e : history) {
+        if (e.what == "opened")
+            entered = e.at;
+        else if (e.what == "declined")
+            entered.reset();   // filed outside the program: it entered when reclassified
+        else if (!entered && covered_after(e).value_or(false))
+            entered = e.at;
+    }
+    if (!entered || *entered >= anchor)
+        return anchor;
+    auto const spans = ctx.rules.calendar_for(c.level).explain(*entered, *c.initial.due, intervals_of(away));
+    return counted_in(spans) == window_of(c, sla_kind::initial_response, ctx.rules) ? *entered : anchor;
 }
 
 std::string explain_clock(const case_record& c, sla_kind k, const std::vector<case_event>& history,
@@ -54,8 +154,15 @@ std::string explain_clock(const case_record& c, sla_kind k, const std::vector<ca
     auto const span = k == sla_kind::initial_response ? policy.initial_response : *policy.status_update;
     auto const basis = policy.around_the_clock ? "counted around the clock" : "of support time";
 
+    // Every clock stands still while the case is away (closed, declined); the status
+    // clock also while the case waits on the customer.
+    auto still = standstills(history, now);
+    if (k == sla_kind::initial_response)
+        std::erase_if(still, [](const standstill& st) { return st.why == "paused"; });
+    auto const start = k == sla_kind::initial_response ? initial_start(c, history, still, ctx) : *clk.anchor;
+
     std::string out = fmt::format("{}: {} {} for {} cases, from {}.", name, span_text(span), basis,
-                                  to_string(c.level), cal.local_text(*clk.anchor));
+                                  to_string(c.level), cal.local_text(start));
     if (!policy.around_the_clock)
         out += fmt::format(" Support hours: {}.", hours_text(cal));
 
@@ -73,26 +180,29 @@ std::string explain_clock(const case_record& c, sla_kind k, const std::vector<ca
         return out;
     }
 
-    // Only the status clock stands still while the case waits on the customer.
-    auto const paused = k == sla_kind::status_update ? paused_intervals(history, *clk.anchor)
-                                                     : std::vector<wall_interval>{};
-    auto const spans = cal.explain(*clk.anchor, end, paused);
-    std::chrono::seconds counted{0};
-    std::map<span_kind, std::pair<int, std::chrono::seconds>> skipped;
+    auto const spans = cal.explain(start, end, intervals_of(still));
+    // What was skipped, tallied by name in a fixed order.
+    constexpr std::array<std::string_view, 6> skipped_names{"night", "weekend", "holiday", "paused", "closed",
+                                                            "declined"};
+    std::array<std::pair<int, std::chrono::seconds>, skipped_names.size()> skipped{};
     for (auto const& s : spans) {
-        if (s.kind == span_kind::counted)
-            counted += s.to - s.from;
-        else {
-            ++skipped[s.kind].first;
-            skipped[s.kind].second += s.to - s.from;
-        }
+        auto const i = std::find(skipped_names.begin(), skipped_names.end(), span_name(s, still));
+        if (i == skipped_names.end())
+            continue;   // counted
+        auto& tally = skipped[static_cast<std::size_t>(i - skipped_names.begin())];
+        ++tally.first;
+        tally.second += s.to - s.from;
     }
-    out += fmt::format("\nCounted {} of business time", format_duration(counted));
+    out += fmt::format("\nCounted {} of business time", format_duration(counted_in(spans)));
     std::vector<std::string> parts;
-    for (auto const& [kind, tally] : skipped)
-        parts.push_back(fmt::format("{} {}{}{} ({})", tally.first, kind_name(kind),
-                                    kind == span_kind::paused ? " span" : "", tally.first == 1 ? "" : "s",
-                                    format_duration(tally.second)));
+    for (std::size_t i = 0; i < skipped.size(); ++i) {
+        auto const [count, total] = skipped[i];
+        if (count == 0)
+            continue;
+        bool const gap = i < 3;   // "2 nights", but "1 closed span"
+        parts.push_back(fmt::format("{} {}{}{} ({})", count, skipped_names[i], gap ? "" : " span",
+                                    count == 1 ? "" : "s", format_duration(total)));
+    }
     if (!parts.empty()) {
         out += "; skipped ";
         for (std::size_t i = 0; i < parts.size(); ++i)
@@ -100,7 +210,7 @@ std::string explain_clock(const case_record& c, sla_kind k, const std::vector<ca
     }
     out += ":";
     for (std::size_t i = 0; i < spans.size() && i < max_listed; ++i)
-        out += fmt::format("\n  {} {} → {} ({})", kind_name(spans[i].kind), cal.local_text(spans[i].from),
+        out += fmt::format("\n  {} {} → {} ({})", span_name(spans[i], still), cal.local_text(spans[i].from),
                            cal.local_text(spans[i].to), format_duration(spans[i].to - spans[i].from));
     if (spans.size() > max_listed)
         out += fmt::format("\n  … and {} more", spans.size() - max_listed);

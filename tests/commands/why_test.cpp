@@ -43,3 +43,33 @@ TEST_CASE("why on an out-of-scope request says there are no deadlines")
     auto const id = d.open("new work-order Migrate our data");
     CHECK(contains(d.run(carol(), "why " + std::to_string(id)).text, "no deadlines"));
 }
+
+TEST_CASE("why counts from the real start and shows the time a case spent closed or declined")
+{
+    desk d;   // Mon 2026-03-09 10:00 EDT
+    auto const id = d.open("new normal error Exports fail");   // 4h: due Mon 14:00
+    auto const n = std::to_string(id);
+    d.clock.advance(std::chrono::hours{1});                    // Mon 11:00, 3h left
+    REQUIRE(d.run(ana(), "close " + n).kind == reply_kind::ok);
+    d.clock.advance(std::chrono::hours{23});                   // Tue 10:00
+    REQUIRE(d.run(carol(), "reopen " + n + " nobody answered").kind == reply_kind::ok);
+    auto r = d.run(carol(), "why " + n);
+    INFO(r.text);
+    CHECK(contains(r.text, "from Mon 9 Mar 2026 10:00 EDT"));
+    CHECK(contains(r.text, "Due Tue 10 Mar 2026 13:00 EDT"));
+    CHECK(contains(r.text, "Counted 4h of business time; skipped 1 night (15h), 2 closed spans (8h)"));
+    CHECK(contains(r.text, "closed Mon 9 Mar 2026 11:00 EDT → Mon 9 Mar 2026 18:00 EDT (7h)"));
+    CHECK(contains(r.text, "counted Tue 10 Mar 2026 10:00 EDT → Tue 10 Mar 2026 13:00 EDT (3h)"));
+
+    d.clock.advance(std::chrono::hours{1});                    // Tue 11:00: 2h left
+    REQUIRE(d.run(ana(), "category " + n + " work-order").kind == reply_kind::ok);
+    d.clock.advance(std::chrono::hours{2});                    // Tue 13:00
+    REQUIRE(d.run(ana(), "category " + n + " error").kind == reply_kind::ok);   // due Tue 15:00
+    r = d.run(carol(), "why " + n);
+    INFO(r.text);
+    CHECK(contains(r.text, "from Mon 9 Mar 2026 10:00 EDT"));
+    CHECK(contains(r.text, "Due Tue 10 Mar 2026 15:00 EDT"));
+    CHECK(contains(r.text, "Counted 4h of business time; skipped 1 night (15h), 2 closed spans (8h), "
+                           "1 declined span (2h)"));
+    CHECK(contains(r.text, "declined Tue 10 Mar 2026 11:00 EDT → Tue 10 Mar 2026 13:00 EDT (2h)"));
+}
