@@ -2,6 +2,7 @@
 
 #include "bot/change_messages.hpp"
 #include "bot/describe.hpp"
+#include "commands/parser.hpp"
 #include "commands/permissions.hpp"
 
 namespace bot::commands {
@@ -20,6 +21,18 @@ result<std::optional<case_record>> visible_case(const invocation& in, context& c
         (!in.scope_customer.empty() && (*found)->customer != in.scope_customer))
         return std::optional<case_record>{};
     return found;
+}
+
+bool names_a_case_unseen(case_store& cases, const std::string& text, const actor& who)
+{
+    if (who.is_staff())
+        return false;
+    auto const parsed = parse_command(text);
+    auto const* cmd = std::get_if<command>(&parsed);
+    if (cmd == nullptr || !cmd->id)
+        return false;
+    auto const found = cases.find(*cmd->id);
+    return found && (!*found || !may_see(who, **found));
 }
 
 domain_context domain_of(const context& ctx)

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <optional>
+#include <string>
 
 namespace bot::commands {
 
@@ -17,6 +18,13 @@ reply not_found(case_id id);
 
 // The case if it exists and the caller may see it; nullopt otherwise.
 result<std::optional<case_record>> visible_case(const invocation& in, context& ctx, case_id id);
+
+// Whether `text` is a customer's command naming a case they cannot see (no case by that
+// number, or another organisation's): such a message reads better as their words,
+// "why 500" about an HTTP error, "@casebot Reopen 3 tabs and it crashes", and opens a
+// case instead of answering "I can't find #500". False for the support team, and on a
+// storage error (the command runs, and says so).
+bool names_a_case_unseen(case_store& cases, const std::string& text, const actor& who);
 
 domain_context domain_of(const context& ctx);
 

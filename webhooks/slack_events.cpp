@@ -253,12 +253,14 @@ bool slack_app::on_message(event_context& ec)
     }
 
     auto const* link = desk.people.channel(platform::slack, e.channel);
-    if (addressed && is_command(text))
+    if (addressed && is_command(text) && !commands::names_a_case_unseen(d_.cases, text, *who))
         return run_and_reply(ec, *who, text, e.ts);
     if (!link || link->customer.empty() || who->is_staff())
         return true;   // the team's own talk; commands need a mention
     if (link->opens == open_mode::every_message)
-        return typed_as_command(text) ? run_and_reply(ec, *who, text, e.ts) : open_from_message(ec, *who, text, e.ts);
+        return typed_as_command(text) && !commands::names_a_case_unseen(d_.cases, text, *who)
+                   ? run_and_reply(ec, *who, text, e.ts)
+                   : open_from_message(ec, *who, text, e.ts);
     // A mention-only channel: remember the message, a 🎫 may make it a case later.
     auto const kept = d_.memory.remember_message(
         seen_message{platform::slack, e.channel, e.ts, e.user, e.user_team, e.text, d_.clock.now()});
@@ -280,7 +282,7 @@ bool slack_app::on_mention(event_context& ec)
         return true;
     std::string text = e.text;
     strip_mention(text, desk.slack_bot_user);
-    if (is_command(text))
+    if (is_command(text) && !commands::names_a_case_unseen(d_.cases, text, *who))
         return run_and_reply(ec, *who, text, e.ts);
     if (who->is_staff())
         return tell(e.channel, e.ts, e.user, "Say a command after the mention, e.g. `help`.", ec.key);

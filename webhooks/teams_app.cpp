@@ -1,6 +1,7 @@
 #include "webhooks/teams_app.hpp"
 
 #include "bot/utf8.hpp"
+#include "commands/case_command.hpp"
 #include "commands/handlers.hpp"
 #include "webhooks/bot_framework_auth.hpp"
 #include "webhooks/budget.hpp"
@@ -140,7 +141,8 @@ std::optional<commands::reply> teams_app::act(const desk_snapshot& desk, const t
     }
     if (text.empty())
         text = "help";
-    bool const is_command = std::holds_alternative<commands::command>(commands::parse_command(text));
+    bool const is_command = std::holds_alternative<commands::command>(commands::parse_command(text)) &&
+                            (in.pressed || !commands::names_a_case_unseen(d_.cases, text, *who));
     result<commands::reply> out = commands::reply::info("");
     if (!is_command && !who->is_staff()) {
         // A customer's own words open a case, as a top-level message does in Slack.

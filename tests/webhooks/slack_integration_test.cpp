@@ -353,6 +353,34 @@ TEST_CASE("in a mention-only channel, a plain message waits and a mention or a ð
     CHECK_FALSE(w.bot->store().find(4).value().has_value());
 }
 
+TEST_CASE("a customer's command naming a case they cannot see is their words, and opens a case")
+{
+    slack_world w;
+    w.command("U0CAROL", "C0ACME", "new normal error Export fails", "T0ACME");   // #1, Acme's
+    // Where every message opens a case: "why 500" is about an error, not case #500.
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "why 500", "1773064800.000100"), "Ev1");
+    auto const second = w.bot->store().find(2).value();
+    REQUIRE(second.has_value());
+    CHECK(second->title == "why 500");
+    CHECK(second->origin.thread == "1773064800.000100");
+    // Their own case by number is still the command: nothing new is filed.
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "why 1", "1773064850.000100"), "Ev2");
+    CHECK_FALSE(w.bot->store().find(3).value().has_value());
+
+    // A mention in a mention-only channel, "Reopen 3 tabsâ€¦" with no #3 of theirs.
+    json::object mention{{"type", "app_mention"}, {"user", "U0CAROL"}, {"user_team", "T0ACME"},
+                         {"channel", "C0ACMEQA"}, {"text", "<@U0CASEBOT> Reopen 3 tabs and the app crashes"},
+                         {"ts", "1773064900.000100"}};
+    CHECK(w.event(mention, "Ev3").status == 200);
+    auto const third = w.bot->store().find(3).value();
+    REQUIRE(third.has_value());
+    CHECK(third->title == "Reopen 3 tabs and the app crashes");
+
+    // An agent's command runs as written, whatever case it names.
+    auto const r = w.command("U0ANA", "C0AGENTS", "show 500");
+    CHECK(contains(reply_text(r), "#500"));
+}
+
 TEST_CASE("a mention Slack sends as a message and as an app_mention runs once")
 {
     slack_world w;

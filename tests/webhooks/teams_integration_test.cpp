@@ -107,6 +107,16 @@ TEST_CASE("a Teams customer opens a case through the outgoing webhook and sees i
     // A customer's plain words open a case too; `<at>` mentions are stripped.
     auto const words = w.teams_webhook(w.teams_activity("29:gus", "Gus Grant", globex, "The invoice PDF is blank"));
     CHECK(contains(card_text(words), "#2 The invoice PDF is blank"));
+    // So do words written like a command about a case they cannot see: here no #500.
+    auto const why = w.teams_webhook(w.teams_activity("29:gus", "Gus Grant", globex, "why 500"));
+    CHECK(contains(card_text(why), "#3 why 500"));
+    // Acme's case (#4) is not Globex's to name either; their own #1 still answers.
+    w.command("U0CAROL", "C0ACME", "new normal error Export fails", "T0ACME");
+    REQUIRE(w.bot->store().find(4).value().has_value());
+    CHECK(contains(card_text(w.teams_webhook(w.teams_activity("29:gus", "Gus Grant", globex, "show 4"))), "#5 show 4"));
+    CHECK(w.bot->store().find(5).value()->customer == "globex");
+    w.teams_webhook(w.teams_activity("29:gus", "Gus Grant", globex, "show 1"));
+    CHECK_FALSE(w.bot->store().find(6).value().has_value());
     // Malformed bodies get 400, signed or not.
     auto const body = std::string{"{not json"};
     CHECK(w.post("/teams/webhook", "application/json", body,
