@@ -162,9 +162,8 @@ slack_call slack_api::post_message(std::string_view channel, std::string_view te
 slack_call slack_api::update_message(std::string_view channel, std::string_view ts, std::string_view text,
                                      const json::array& blocks)
 {
-    json::object args{{"channel", channel}, {"ts", ts}, {"text", text}};
-    if (!blocks.empty())
-        args["blocks"] = blocks;
+    // Always sent: an update without blocks would keep the message's old ones.
+    json::object args{{"channel", channel}, {"ts", ts}, {"text", text}, {"blocks", blocks}};
     return call("chat.update", args);
 }
 

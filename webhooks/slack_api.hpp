@@ -61,7 +61,8 @@ public:
     // metadata ({"event_type":…,"event_payload":{…}}, for apps, not shown to people) are omitted.
     slack_call post_message(std::string_view channel, std::string_view text, const boost::json::array& blocks = {},
                             std::string_view thread_ts = {}, const boost::json::object& metadata = {});
-    // chat.update of a message this app posted.
+    // chat.update of a message this app posted: it becomes `text` and `blocks`. The blocks
+    // go out even when empty, which clears them (Slack keeps the old ones otherwise).
     slack_call update_message(std::string_view channel, std::string_view ts, std::string_view text,
                               const boost::json::array& blocks = {});
     // chat.postEphemeral: only `user` sees it.

@@ -667,6 +667,28 @@ TEST_CASE("a card whose blocks Slack refuses goes out as text, its fields writte
     // Delivered once and for all: the case knows its card, and nothing waits to be sent again.
     CHECK(w.bot->store().find(1).value()->card_ref == card.ts);
     CHECK(w.bot->store().pending(bot::wall_time::max(), 10).value().empty());
+
+    // A card refresh refused the same way leaves no stale card: the update clears the
+    // blocks (and their buttons) and writes the case out as it is now.
+    w.event(message_event("U0CAROL", "T0ACME", "C0ACME", "Search is slow", "1773064900.000100"), "Ev2");
+    REQUIRE(w.delivered([](auto const&) { return true; }));
+    w.bot->deliver_now();
+    auto const second = w.bot->store().find(2).value()->card_ref;
+    auto const card_of = [&] {
+        auto const all = w.posts_in("C0ACME");
+        auto const it = std::find_if(all.begin(), all.end(), [&](auto const& m) { return m.ts == second; });
+        REQUIRE(it != all.end());
+        return *it;
+    };
+    REQUIRE_FALSE(card_of().blocks.empty());
+    w.slack.fail_next("chat.update", 200, std::nullopt, "invalid_blocks");
+    w.command("U0ANA", "C0AGENTS", "claim 2");
+    REQUIRE(w.delivered([&](auto const& all) {
+        return std::any_of(all.begin(), all.end(), [&](auto const& m) { return m.ts == second && m.revisions > 0; });
+    }));
+    CHECK(card_of().blocks.empty());
+    CHECK(contains(card_of().text, "*Assignee*: Ana"));
+    CHECK(w.slack.calls("chat.update") == 2);
 }
 
 TEST_CASE("two changes before the next delivery refresh the card once, in place")
