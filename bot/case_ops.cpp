@@ -447,6 +447,9 @@ outcome reply(const case_record& c, const actor& who, const std::string& text, c
         // Nobody works a closed or declined case: the team hears of it, and decides.
         draft d{c, ctx};
         d.event(who.id, "customer_reply", text);
+        // The answer a waiting case was declined with has come: brought back, the case
+        // is the team's to work, not waiting on the customer again.
+        d.c().declined_while_waiting = false;
         d.notify(audience::agents, "customer_reply",
                  fmt::format("{} wrote on {} {}: {} ({})", who.name, to_string(c.state), case_tag(c.id),
                              shorten(text, 300),
@@ -598,13 +601,14 @@ outcome change_category(const case_record& c, const actor& agent, category kind,
     auto const lowered = lowered_text(c, n);
     if (!is_covered(kind)) {
         if (c.state != case_state::declined) {
-            // Time spent waiting on the customer so far is credited now, and paused_at
-            // marks when the case left the program: the time it spends declined owes
-            // nothing if it comes back.
-            if (c.state == case_state::waiting && c.paused_at)
-                n.paused_business += d.cal().between(*c.paused_at, ctx.now);
-            n.paused_at = ctx.now;
-            n.declined_while_waiting = c.state == case_state::waiting;
+            // paused_at marks when the case's clocks stopped: now, as it leaves the
+            // program, or for a case waiting on the customer when it began waiting (its
+            // status clock already stands still). The time it spends declined owes
+            // nothing if it comes back, and one waiting comes back waiting.
+            bool const waiting = c.state == case_state::waiting && c.paused_at;
+            if (!waiting)
+                n.paused_at = ctx.now;
+            n.declined_while_waiting = waiting;
         }
         n.state = case_state::declined;
         d.notify(audience::case_thread, "declined",
@@ -621,7 +625,7 @@ outcome change_category(const case_record& c, const actor& agent, category kind,
         // A case filed outside the program has no clock yet: it starts now.
         // (A case declined before casebot recorded when has no paused_at: its clocks that
         // were not missed start now, as they used to.)
-        // Waiting again: the status clock stays paused from when the case was declined,
+        // Waiting again: the status clock stays paused from when the case began waiting,
         // and the customer's answer credits the whole pause (resume_from_waiting).
         n.paused_at.reset();
         if (back_to_waiting)

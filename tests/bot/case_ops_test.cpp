@@ -585,6 +585,15 @@ TEST_CASE("a case declined while waiting on the customer comes back waiting, its
     CHECK(answered.after.paused_business == std::chrono::hours{9});
     CHECK(*answered.after.status.due == utc("2026-03-17T14:00:00Z"));
 
+    // The customer answers while it is declined: it comes back to the team, the time
+    // waiting and declined owing nothing.
+    auto const answered_out = changed(reply(out.after, carol(), "Build 4.2.1", at("2026-03-09T20:00:00Z")));
+    CHECK_FALSE(answered_out.after.declined_while_waiting);
+    auto const back_answered =
+        changed(change_category(answered_out.after, ana(), category::error, at("2026-03-10T16:00:00Z")));
+    CHECK(back_answered.after.state == case_state::responded);
+    CHECK(*back_answered.after.status.due == utc("2026-03-17T14:00:00Z"));
+
     // Closed while declined and reopened: the reopening asks the team, not the customer.
     auto const closed = changed(close(out.after, ana(), at("2026-03-09T18:30:00Z"))).after;
     auto const reopened = changed(reopen(closed, carol(), "still broken", at("2026-03-10T13:00:00Z"))).after;
