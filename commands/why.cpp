@@ -36,30 +36,45 @@ std::optional<bool> covered_after(const case_event& e)
 // From the history, in order of their start: the spans the case waited on the
 // customer (paused → resumed), and those it spent away from the program, closed
 // (closed → reopened) or declined (filed or reclassified outside it → back in).
-// One still going at `now` ends there.
-std::vector<standstill> standstills(const std::vector<case_event>& history, wall_time now)
+// One still going at `now` ends there. A wait can also end without a "resumed": the
+// case resolved or closed, or brought back into the program to the team (a customer
+// who answered while it was declined); `waiting_now` tells which waits still run.
+std::vector<standstill> standstills(const std::vector<case_event>& history, wall_time now, bool waiting_now)
 {
     std::vector<standstill> out;
     bool waiting = false;
     wall_time waiting_since{};
+    bool came_back = false;   // returned to the program since the wait began…
+    wall_time back_in{};      // …at this time
+    auto const end_wait = [&](wall_time at) {
+        if (waiting)
+            out.push_back({{waiting_since, std::max(waiting_since, at)}, "paused"});
+        waiting = false;
+    };
     bool away = false;
     standstill away_span{};
     bool closed = false;
     bool covered = true;
     for (auto const& e : history) {
         if (e.what == "paused") {
+            end_wait(came_back ? back_in : e.at);   // one that ended unrecorded
             waiting = true;
             waiting_since = e.at;
-        } else if (e.what == "resumed" && waiting) {
-            out.push_back({{waiting_since, e.at}, "paused"});
-            waiting = false;
-        } else if (e.what == "closed") {
-            closed = true;
+            came_back = false;
+        } else if (e.what == "resumed") {
+            end_wait(e.at);
+        } else if (e.what == "resolved" || e.what == "closed") {
+            end_wait(e.at);
+            closed = closed || e.what == "closed";
         } else if (e.what == "reopened") {
             closed = false;
         } else if (e.what == "declined") {   // filed outside the program
             covered = false;
         } else if (auto const in = covered_after(e)) {
+            if (*in && !covered && !came_back) {
+                came_back = true;
+                back_in = e.at;
+            }
             covered = *in;
         }
         bool const away_now = closed || !covered;
@@ -71,8 +86,7 @@ std::vector<standstill> standstills(const std::vector<case_event>& history, wall
         }
         away = away_now;
     }
-    if (waiting)
-        out.push_back({{waiting_since, std::max(waiting_since, now)}, "paused"});
+    end_wait(waiting_now || !came_back ? now : back_in);
     if (away) {
         away_span.when.to = std::max(away_span.when.from, now);
         out.push_back(away_span);
@@ -89,11 +103,14 @@ std::string_view span_name(const calendar_span& s, const std::vector<standstill>
     case span_kind::night: return "night";
     case span_kind::weekend: return "weekend";
     case span_kind::holiday: return "holiday";
-    case span_kind::paused:
+    case span_kind::paused: {
+        // Time away from the program and waiting at once (a waiting case declined) is
+        // named for the time away.
         for (auto const& st : still)
-            if (st.when.from <= s.from && s.from < st.when.to)
+            if (st.when.from <= s.from && s.from < st.when.to && st.why != "paused")
                 return st.why;
         return "paused";
+    }
     }
     return "?";
 }
@@ -156,9 +173,13 @@ std::string explain_clock(const case_record& c, sla_kind k, const std::vector<ca
 
     // Every clock stands still while the case is away (closed, declined); the status
     // clock also while the case waits on the customer.
-    auto still = standstills(history, now);
+    auto still = standstills(history, now, c.state == case_state::waiting);
+    // The initial response's clock never waits on the customer, and once the response
+    // is given, nothing later concerns it.
     if (k == sla_kind::initial_response)
-        std::erase_if(still, [](const standstill& st) { return st.why == "paused"; });
+        std::erase_if(still, [&](const standstill& st) {
+            return st.why == "paused" || (c.responded_at && st.when.from >= *c.responded_at);
+        });
     auto const start = k == sla_kind::initial_response ? initial_start(c, history, still, ctx) : *clk.anchor;
 
     std::string out = fmt::format("{}: {} {} for {} cases, from {}.", name, span_text(span), basis,

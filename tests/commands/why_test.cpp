@@ -73,3 +73,53 @@ TEST_CASE("why counts from the real start and shows the time a case spent closed
                            "1 declined span (2h)"));
     CHECK(contains(r.text, "declined Tue 10 Mar 2026 11:00 EDT → Tue 10 Mar 2026 13:00 EDT (2h)"));
 }
+
+TEST_CASE("why ends a wait where the case stopped waiting, whether or not the customer answered")
+{
+    desk d;   // Mon 2026-03-09 10:00 EDT
+    auto const id = d.open("new normal error Exports fail");
+    auto const n = std::to_string(id);
+    REQUIRE(d.run(ana(), "claim " + n).kind == reply_kind::ok);   // weekly update: 45h from Mon 10:00
+    d.clock.advance(std::chrono::hours{1});                        // Mon 11:00
+    REQUIRE(d.run(ana(), "info " + n + " Which build?").kind == reply_kind::ok);
+
+    // Declined while waiting and brought back: waiting again, the time declined named so.
+    d.clock.advance(std::chrono::hours{1});                        // Mon 12:00
+    REQUIRE(d.run(ana(), "category " + n + " work-order").kind == reply_kind::ok);
+    d.clock.advance(std::chrono::hours{2});                        // Mon 14:00
+    REQUIRE(d.run(ana(), "category " + n + " error").kind == reply_kind::ok);
+    auto r = d.run(carol(), "why " + n);
+    INFO(r.text);
+    CHECK(contains(r.text, "Paused since Mon 9 Mar 2026 11:00 EDT"));
+    CHECK(contains(r.text, "44h left when it resumes"));
+
+    // Resolved while waiting, then reopened: the status clock starts at the reopening,
+    // and nothing after it is counted as a wait.
+    d.clock.advance(std::chrono::hours{1});                        // Mon 15:00
+    REQUIRE(d.run(ana(), "resolve " + n + " Fixed in 4.2.2").kind == reply_kind::ok);
+    d.clock.advance(std::chrono::hours{1});                        // Mon 16:00
+    REQUIRE(d.run(carol(), "reopen " + n + " still failing").kind == reply_kind::ok);
+    d.clock.advance(std::chrono::hours{1});                        // Mon 17:00
+    r = d.run(carol(), "why " + n);
+    INFO(r.text);
+    CHECK(contains(r.text, "Status update: 1 business week of support time for normal cases, from Mon 9 Mar 2026 16:00 EDT"));
+    CHECK(contains(r.text, "Counted 45h of business time"));
+    CHECK_FALSE(contains(r.text, "paused"));
+    CHECK_FALSE(contains(r.text, "closed"));
+
+    // The same without the round trip through declined: asked, resolved, reopened.
+    desk e;
+    auto const m = std::to_string(e.open("new normal error Imports fail"));
+    REQUIRE(e.run(ana(), "claim " + m).kind == reply_kind::ok);
+    e.clock.advance(std::chrono::hours{1});
+    REQUIRE(e.run(ana(), "info " + m + " Which build?").kind == reply_kind::ok);
+    e.clock.advance(std::chrono::hours{1});
+    REQUIRE(e.run(ana(), "resolve " + m + " Fixed in 4.2.2").kind == reply_kind::ok);
+    e.clock.advance(std::chrono::hours{1});
+    REQUIRE(e.run(carol(), "reopen " + m + " still failing").kind == reply_kind::ok);
+    e.clock.advance(std::chrono::hours{1});
+    r = e.run(carol(), "why " + m);
+    INFO(r.text);
+    CHECK(contains(r.text, "Counted 45h of business time"));
+    CHECK_FALSE(contains(r.text, "paused"));
+}
