@@ -253,7 +253,10 @@ bool slack_app::on_message(event_context& ec)
     }
 
     auto const* link = desk.people.channel(platform::slack, e.channel);
-    if (addressed && is_command(text) && !commands::names_a_case_unseen(d_.cases, text, *who))
+    // Where a customer's words can open a case, a command of theirs naming a case they
+    // cannot see is taken as their words (below, or by the app_mention event).
+    bool const opens_cases = link && !link->customer.empty();
+    if (addressed && is_command(text) && !(opens_cases && commands::names_a_case_unseen(d_.cases, text, *who)))
         return run_and_reply(ec, *who, text, e.ts);
     if (!link || link->customer.empty() || who->is_staff())
         return true;   // the team's own talk; commands need a mention
@@ -282,7 +285,7 @@ bool slack_app::on_mention(event_context& ec)
         return true;
     std::string text = e.text;
     strip_mention(text, desk.slack_bot_user);
-    if (is_command(text) && !commands::names_a_case_unseen(d_.cases, text, *who))
+    if (is_command(text) && (link->customer.empty() || !commands::names_a_case_unseen(d_.cases, text, *who)))
         return run_and_reply(ec, *who, text, e.ts);
     if (who->is_staff())
         return tell(e.channel, e.ts, e.user, "Say a command after the mention, e.g. `help`.", ec.key);
