@@ -1443,6 +1443,30 @@ result<std::string> sqlite_store::list_plan(const case_query& q)
     }
 }
 
+result<std::string> sqlite_store::find_by_thread_plan()
+{
+    auto const r = read();
+    std::string plan;
+    for (auto sql : {explained_sql<find_by_thread_sql>, explained_sql<find_by_card_sql>}) {
+        auto st = r.db->prepare(sql);
+        if (!st)
+            return st.error();
+        st->bind_text(1, "slack");
+        st->bind_text(2, "C1");
+        st->bind_text(3, "1.2");
+        for (;;) {
+            auto row = st->step();
+            if (!row)
+                return row.error();
+            if (!*row)
+                break;
+            plan += st->text(3);
+            plan += '\n';
+        }
+    }
+    return plan;
+}
+
 constexpr std::string_view history_sql =
     "SELECT case_id, at, actor, what, detail FROM case_events WHERE case_id = ?1 ORDER BY seq";
 

@@ -112,6 +112,8 @@ public:
     result<std::vector<case_record>> list(const case_query& q) override;
     // How SQLite answers list(q): its EXPLAIN QUERY PLAN, one step per line.
     result<std::string> list_plan(const case_query& q);
+    // The same for find_by_thread()'s two look-ups, by thread and by card, one after the other.
+    result<std::string> find_by_thread_plan();
     // Oldest first.
     result<std::vector<case_event>> history(case_id id) override;
 

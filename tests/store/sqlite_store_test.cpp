@@ -637,6 +637,19 @@ TEST_CASE("list mine and list breached read indexes of open cases, never every c
     }
 }
 
+TEST_CASE("a case is found by its thread or its card through their partial indexes, never by a scan")
+{
+    temp_dir dir;
+    auto store = open_store(dir.file("casebot.db"));
+    auto const planned = store->find_by_thread_plan();
+    REQUIRE_MESSAGE(planned.has_value(), planned.error().message());
+    auto const& plan = *planned;
+    CAPTURE(plan);
+    CHECK(plan.find("cases_by_thread") != std::string::npos);
+    CHECK(plan.find("cases_by_card") != std::string::npos);
+    CHECK(plan.find("SCAN cases") == std::string::npos);
+}
+
 TEST_CASE("a thread reply finds its case by the thread root or by the card, in that channel only")
 {
     auto store = memory_store();
