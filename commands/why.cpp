@@ -71,7 +71,7 @@ std::vector<standstill> standstills(const std::vector<case_event>& history, wall
         } else if (e.what == "declined") {   // filed outside the program
             covered = false;
         } else if (auto const in = covered_after(e)) {
-            if (*in && !covered && !came_back) {
+            if (*in && !covered) {   // the last return is the one that counts
                 came_back = true;
                 back_in = e.at;
             }
@@ -91,8 +91,37 @@ std::vector<standstill> standstills(const std::vector<case_event>& history, wall
         away_span.when.to = std::max(away_span.when.from, now);
         out.push_back(away_span);
     }
-    std::stable_sort(out.begin(), out.end(), [](auto const& a, auto const& b) { return a.when.from < b.when.from; });
-    return out;
+    // A wait's time away from the program is named for the time away: the waits are
+    // cut around the away spans, so that no two spans overlap (calendar::explain
+    // carves them in order, each from what the ones before it left).
+    std::vector<standstill> apart;
+    for (auto const& st : out) {
+        if (st.why != "paused") {
+            apart.push_back(st);
+            continue;
+        }
+        std::vector<wall_interval> pieces{st.when};
+        for (auto const& a : out) {
+            if (a.why == "paused")
+                continue;
+            std::vector<wall_interval> left;
+            for (auto const& piece : pieces) {
+                if (a.when.to <= piece.from || piece.to <= a.when.from) {
+                    left.push_back(piece);
+                    continue;
+                }
+                if (piece.from < a.when.from)
+                    left.push_back({piece.from, a.when.from});
+                if (a.when.to < piece.to)
+                    left.push_back({a.when.to, piece.to});
+            }
+            pieces = std::move(left);
+        }
+        for (auto const& piece : pieces)
+            apart.push_back({piece, st.why});
+    }
+    std::stable_sort(apart.begin(), apart.end(), [](auto const& a, auto const& b) { return a.when.from < b.when.from; });
+    return apart;
 }
 
 // The name of a span in the listing: a calendar gap, counted time, or why the clock stood still.
@@ -103,14 +132,11 @@ std::string_view span_name(const calendar_span& s, const std::vector<standstill>
     case span_kind::night: return "night";
     case span_kind::weekend: return "weekend";
     case span_kind::holiday: return "holiday";
-    case span_kind::paused: {
-        // Time away from the program and waiting at once (a waiting case declined) is
-        // named for the time away.
+    case span_kind::paused:
         for (auto const& st : still)
-            if (st.when.from <= s.from && s.from < st.when.to && st.why != "paused")
+            if (st.when.from <= s.from && s.from < st.when.to)
                 return st.why;
         return "paused";
-    }
     }
     return "?";
 }

@@ -123,3 +123,27 @@ TEST_CASE("why ends a wait where the case stopped waiting, whether or not the cu
     CHECK(contains(r.text, "Counted 45h of business time"));
     CHECK_FALSE(contains(r.text, "paused"));
 }
+
+TEST_CASE("why names a wait's time declined as declined, and a wait ends at the last return")
+{
+    desk d;   // Mon 2026-03-09 10:00 EDT
+    auto const n = std::to_string(d.open("new normal error Exports fail"));
+    REQUIRE(d.run(ana(), "claim " + n).kind == reply_kind::ok);   // weekly update: 45h from Mon 10:00
+    auto const at = [&](int hour, const bot::actor& who, const std::string& command) {
+        d.clock.set(utc("2026-03-09T" + std::to_string(hour + 4) + ":00:00Z"));   // EDT
+        REQUIRE(d.run(who, command).kind == reply_kind::ok);
+    };
+    at(11, ana(), "info " + n + " Which build?");
+    at(12, ana(), "category " + n + " work-order");
+    at(13, ana(), "category " + n + " error");        // waiting again
+    at(14, ana(), "category " + n + " work-order");
+    at(15, carol(), "note " + n + " Build 4.2.1");     // answered while declined
+    at(16, ana(), "category " + n + " error");        // back to the team
+    auto const r = d.run(carol(), "why " + n);
+    INFO(r.text);
+    CHECK(contains(r.text, "Counted 45h of business time"));
+    CHECK(contains(r.text, "paused Mon 9 Mar 2026 11:00 EDT → Mon 9 Mar 2026 12:00 EDT (1h)"));
+    CHECK(contains(r.text, "declined Mon 9 Mar 2026 12:00 EDT → Mon 9 Mar 2026 13:00 EDT (1h)"));
+    CHECK(contains(r.text, "paused Mon 9 Mar 2026 13:00 EDT → Mon 9 Mar 2026 14:00 EDT (1h)"));
+    CHECK(contains(r.text, "declined Mon 9 Mar 2026 14:00 EDT → Mon 9 Mar 2026 16:00 EDT (2h)"));
+}
