@@ -1424,6 +1424,22 @@ result<std::vector<case_record>> sqlite_store::list(const case_query& q)
     return read_cases(*st);
 }
 
+namespace {
+// Appends the steps of an EXPLAIN QUERY PLAN statement to `plan`, one per line.
+result<void> append_plan(statement& st, std::string& plan)
+{
+    for (;;) {
+        auto row = st.step();
+        if (!row)
+            return row.error();
+        if (!*row)
+            return {};
+        plan += st.text(3);
+        plan += '\n';
+    }
+}
+}  // namespace
+
 result<std::string> sqlite_store::list_plan(const case_query& q)
 {
     auto const r = read();
@@ -1432,15 +1448,9 @@ result<std::string> sqlite_store::list_plan(const case_query& q)
         return st.error();
     bind_list(*st, q);
     std::string plan;
-    for (;;) {
-        auto row = st->step();
-        if (!row)
-            return row.error();
-        if (!*row)
-            return plan;
-        plan += st->text(3);
-        plan += '\n';
-    }
+    if (auto done = append_plan(*st, plan); !done)
+        return done.error();
+    return plan;
 }
 
 result<std::string> sqlite_store::find_by_thread_plan()
@@ -1454,15 +1464,8 @@ result<std::string> sqlite_store::find_by_thread_plan()
         st->bind_text(1, "slack");
         st->bind_text(2, "C1");
         st->bind_text(3, "1.2");
-        for (;;) {
-            auto row = st->step();
-            if (!row)
-                return row.error();
-            if (!*row)
-                break;
-            plan += st->text(3);
-            plan += '\n';
-        }
+        if (auto done = append_plan(*st, plan); !done)
+            return done.error();
     }
     return plan;
 }
