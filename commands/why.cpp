@@ -33,6 +33,25 @@ std::optional<bool> covered_after(const case_event& e)
     return is_covered(*kind);
 }
 
+// What is left of `span` outside the spans away (closed, declined) among `still`.
+std::vector<wall_interval> outside_away(wall_interval span, const std::vector<standstill>& still)
+{
+    std::vector<wall_interval> pieces{span};
+    for (auto const& away : still) {
+        if (away.why == "paused")
+            continue;
+        std::vector<wall_interval> left;
+        for (auto const& piece : pieces) {
+            if (piece.from < away.when.from)
+                left.push_back({piece.from, std::min(piece.to, away.when.from)});
+            if (away.when.to < piece.to)
+                left.push_back({std::max(piece.from, away.when.to), piece.to});
+        }
+        pieces = std::move(left);
+    }
+    return pieces;
+}
+
 // From the history, in order of their start: the spans the case waited on the
 // customer (paused → resumed), and those it spent away from the program, closed
 // (closed → reopened) or declined (filed or reclassified outside it → back in).
@@ -96,29 +115,11 @@ std::vector<standstill> standstills(const std::vector<case_event>& history, wall
     // carves them in order, each from what the ones before it left).
     std::vector<standstill> apart;
     for (auto const& st : out) {
-        if (st.why != "paused") {
+        if (st.why != "paused")
             apart.push_back(st);
-            continue;
-        }
-        std::vector<wall_interval> pieces{st.when};
-        for (auto const& a : out) {
-            if (a.why == "paused")
-                continue;
-            std::vector<wall_interval> left;
-            for (auto const& piece : pieces) {
-                if (a.when.to <= piece.from || piece.to <= a.when.from) {
-                    left.push_back(piece);
-                    continue;
-                }
-                if (piece.from < a.when.from)
-                    left.push_back({piece.from, a.when.from});
-                if (a.when.to < piece.to)
-                    left.push_back({a.when.to, piece.to});
-            }
-            pieces = std::move(left);
-        }
-        for (auto const& piece : pieces)
-            apart.push_back({piece, st.why});
+        else
+            for (auto const& piece : outside_away(st.when, out))
+                apart.push_back({piece, st.why});
     }
     std::stable_sort(apart.begin(), apart.end(), [](auto const& a, auto const& b) { return a.when.from < b.when.from; });
     return apart;
