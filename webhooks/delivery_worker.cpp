@@ -330,12 +330,13 @@ bool delivery_worker::record(const outbox_entry& e, const send_outcome& outcome,
         // Rate-limited, the platform only paced us: that attempt is no failure of the
         // message and does not count toward max_attempts (it is still loud past them).
         bool const counted = !outcome.rate_limited;
-        bool const many = e.attempts + (counted ? 1 : 0) >= options_.max_attempts;
+        auto const attempts = e.attempts + (counted ? 1 : 0);
+        bool const many = attempts >= options_.max_attempts;
         if (many && counted && outcome.gives_up) {
             (void)box_.failed(m.id, now, outcome.error);
             log_->error("delivery: gave up on {} after {} attempts: {} (`casebot outbox --retry {}` sends it again "
                         "once that is fixed)",
-                        describe(m), e.attempts + 1, outcome.error, m.id);
+                        describe(m), attempts, outcome.error, m.id);
             ++round.failed;
             break;
         }
@@ -347,8 +348,7 @@ bool delivery_worker::record(const outbox_entry& e, const send_outcome& outcome,
         // Nothing is dropped for an outage or a refused token; past max_attempts it is loud.
         log_->log(many ? spdlog::level::err : spdlog::level::warn, "delivery: {} not accepted ({}){}; retrying in {}s",
                   describe(m), outcome.error,
-                  many ? fmt::format(" after {} attempts, still waiting in the outbox", e.attempts + (counted ? 1 : 0))
-                       : "",
+                  many ? fmt::format(" after {} attempts, still waiting in the outbox", attempts) : "",
                   wait.count());
         ++round.retried;
         break;

@@ -266,8 +266,8 @@ std::string plain_text_of(const json::array& blocks)
         auto const* type = block->if_contains("type");
         std::string_view const kind = type && type->is_string() ? std::string_view{type->get_string()} : "";
         if (kind == "header") {
-            if (auto const text = words(block->contains("text") ? block->at("text") : json::value{}); !text.empty())
-                add("*" + text + "*");
+            if (auto const* text = block->if_contains("text"); text && !words(*text).empty())
+                add("*" + words(*text) + "*");
         } else if (kind == "section") {
             if (auto const* text = block->if_contains("text"))
                 add(words(*text));
